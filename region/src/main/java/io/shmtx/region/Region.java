@@ -1,0 +1,1091 @@
+package io.shmtx.region;
+
+import static io.shmtx.region.ProcessTableDescriptor.*;
+import static io.shmtx.region.RegionDescriptor.*;
+
+import io.shmtx.region.internal.LockFile;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A region file mapped into this process: the shared memory every shmtx module lives in.
+ *
+ * <p>This class is threadsafe. Several {@code Region} objects on one file may exist in one JVM
+ * (each is its own attachment); they share the JVM's single channel to the lock file.
+ *
+ * <pre>{@code
+ * try (Region region = Region.openOrCreate(Path.of("/dev/shm/demo"), RegionConfig.defaults()))
+ * {
+ *     int slot = region.attach();
+ *     region.bindRoot("accounts", 42L);
+ *     long now = region.nextTimestamp();
+ * }
+ * }</pre>
+ *
+ * <p>Life cycle. {@link #create}, {@link #open} and {@link #openOrCreate} map the file and
+ * validate its header; {@link #attach()} claims a process slot; {@link #close()} detaches and
+ * unmaps. Register {@link RecoveryStep}s and listeners before {@link #attach()}: attaching starts
+ * a daemon thread that refreshes this process's heartbeat and periodically recovers dead slots.
+ *
+ * <p>Creation protocol. A creator takes an exclusive lock on a fixed byte of the lock file
+ * (the creation lock), writes {@link RegionDescriptor#INIT_MAGIC} before extending the file,
+ * writes the header, then publishes {@link RegionDescriptor#MAGIC} with a release store. A
+ * reader that finds no magic waits (bounded) for the creation lock: if its holder died, the kernel
+ * dropped the lock and the file is seen half-initialised: {@link #open} rejects it with a clear
+ * error, {@link #create} and {@link #openOrCreate} initialise it again. Two creators racing end
+ * with one region: the second finds it ready.
+ *
+ * <p>Liveness. An attached process holds an exclusive lock on its slot's byte of
+ * {@code <file>.lock} for as long as it is attached; the kernel drops it when the process dies,
+ * however it dies. A slot whose byte can be locked by someone else is dead. Heartbeats only mark
+ * a live process as stalled in {@link #inspect()}; no timeout ever declares a process dead.
+ *
+ * <p>Recovery. Any attached process that finds a dead slot (periodically, or when the table is
+ * full at attach, or on {@link #recoverDeadSlots()}) claims it by taking its lock byte and a CAS
+ * of its state to RECOVERING, runs every registered step in order, frees the slot and tells the
+ * {@link OwnerDeathListener}s. A recoverer that dies leaves the slot RECOVERING with its lock
+ * byte free: the next recoverer claims it and runs the steps again (they are idempotent). A slot
+ * is not recovered by a process that lacks a step for a section that needs one.
+ */
+public final class Region implements AutoCloseable
+{
+    static final Runnable NO_HOOK = () -> { };
+    /** Test hook run between writing the header and publishing the magic (same package only). */
+    static volatile Runnable initHook = NO_HOOK;
+
+    private static final long DEFAULT_OPEN_TIMEOUT_MS = 10_000;
+
+    private final Path file;
+    private final LockFile lockFile;
+    private final MappedByteBuffer mapped;
+    private final UnsafeBuffer buffer;
+    private final RegionHeader header;
+    private final int processTableOffset;
+    private final Roots roots;
+    private final long heartbeatMillis;
+    private final long watchdogMillis;
+    private final List<RecoveryStep> steps = new CopyOnWriteArrayList<>();
+    private final List<OwnerDeathListener> listeners = new CopyOnWriteArrayList<>();
+    private final Set<Long> deferredReported = new HashSet<>();
+    private final Object attachLock = new Object();
+
+    private volatile int slot = -1;
+    private volatile long attachSequence;
+    private volatile boolean closed;
+    private volatile Thread daemon;
+    private volatile Throwable lastWatchdogError;
+
+    private Region(
+        final Path file, final LockFile lockFile, final MappedByteBuffer mapped, final RegionHeader header,
+        final long watchdogMillis)
+    {
+        this.file = file;
+        this.lockFile = lockFile;
+        this.mapped = mapped;
+        this.buffer = new UnsafeBuffer(mapped);
+        this.header = header;
+        this.processTableOffset = (int)header.section(SectionSpec.PROCESS_TABLE).offset();
+        final Section rootsSection = header.section(SectionSpec.ROOTS);
+        this.roots = new Roots(this, buffer, file, (int)rootsSection.offset(), header.rootSlots);
+        this.heartbeatMillis = header.heartbeatMillis;
+        this.watchdogMillis = watchdogMillis;
+    }
+
+    // ------------------------------------------------------------------ opening
+
+    /**
+     * Creates a new region at {@code file}. A file left half-initialised by a creator that died,
+     * or an empty file, is initialised again.
+     *
+     * @param file   region file, e.g. under {@code /dev/shm}.
+     * @param config layout and settings.
+     * @return the mapped region, not yet attached.
+     * @throws RegionExistsException when a ready region is already there.
+     * @throws RegionFormatException when the file holds something that is not a region.
+     */
+    public static Region create(final Path file, final RegionConfig config)
+    {
+        return openInternal(file, config, Mode.CREATE);
+    }
+
+    /**
+     * Opens the region at {@code file}, or creates it with {@code config} if there is none; safe
+     * when several processes do this at once (one creates, the others open what it created).
+     *
+     * @param file   region file.
+     * @param config layout and settings; an existing region must have the same layout.
+     * @return the mapped region, not yet attached.
+     * @throws RegionFormatException when the file is not a compatible region.
+     */
+    public static Region openOrCreate(final Path file, final RegionConfig config)
+    {
+        return openInternal(file, config, Mode.OPEN_OR_CREATE);
+    }
+
+    /**
+     * Opens an existing region. Its settings come from its header; the watchdog runs at the
+     * heartbeat interval.
+     *
+     * @param file region file.
+     * @return the mapped region, not yet attached.
+     * @throws RegionException when the file is missing.
+     * @throws RegionFormatException when the file is not a valid region of this layout.
+     */
+    public static Region open(final Path file)
+    {
+        return openInternal(file, null, Mode.OPEN);
+    }
+
+    /**
+     * The lock file beside a region file: {@code <file>.lock}.
+     *
+     * @param file region file.
+     * @return lock file path.
+     */
+    public static Path lockFilePath(final Path file)
+    {
+        return file.resolveSibling(file.getFileName() + ".lock");
+    }
+
+    /**
+     * Deletes a region file and its lock file. Processes that still map it keep their mapping
+     * (the file system frees the memory when the last one unmaps).
+     *
+     * @param file region file.
+     * @return whether the region file existed.
+     */
+    public static boolean delete(final Path file)
+    {
+        try
+        {
+            Files.deleteIfExists(lockFilePath(file));
+            return Files.deleteIfExists(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot delete: " + ex, ex);
+        }
+    }
+
+    private enum Mode
+    {
+        CREATE, OPEN, OPEN_OR_CREATE
+    }
+
+    private static Region openInternal(final Path file, final RegionConfig config, final Mode mode)
+    {
+        if (file == null)
+        {
+            throw new IllegalArgumentException("file=null");
+        }
+        if (mode != Mode.OPEN && config == null)
+        {
+            throw new IllegalArgumentException("config=null");
+        }
+        if (mode == Mode.OPEN && !Files.exists(file))
+        {
+            throw new RegionException(file, "does not exist");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file))
+        {
+            throw new RegionFormatException(file, "fileType", "not a regular file", "a regular file");
+        }
+        final LockFile lockFile;
+        try
+        {
+            lockFile = LockFile.acquire(lockFilePath(file), permissionsFor(file, config));
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot open lock file " + lockFilePath(file) + ": " + ex, ex);
+        }
+        try
+        {
+            final RegionHeader header = prepare(file, lockFile, config, mode);
+            final MappedByteBuffer mapped = map(file, header.regionSize);
+            final long watchdog = config != null ? config.watchdogInterval().toMillis() : header.heartbeatMillis;
+            return new Region(file, lockFile, mapped, header, watchdog);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            lockFile.release();
+            throw ex;
+        }
+    }
+
+    private static Set<PosixFilePermission> permissionsFor(final Path file, final RegionConfig config)
+    {
+        if (config != null)
+        {
+            return config.permissions();
+        }
+        try
+        {
+            return Files.getPosixFilePermissions(file);
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            return null;
+        }
+    }
+
+    private static RegionHeader prepare(final Path file, final LockFile lockFile, final RegionConfig config, final Mode mode)
+    {
+        final long timeoutMs = config != null ? config.initTimeout().toMillis() : DEFAULT_OPEN_TIMEOUT_MS;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true)
+        {
+            final Probe probe = Probe.of(file);
+            if (probe.kind == Probe.Kind.READY)
+            {
+                if (mode == Mode.CREATE)
+                {
+                    throw new RegionExistsException(file);
+                }
+                final RegionHeader header = RegionHeader.validate(file, probe.page, probe.length);
+                if (config != null)
+                {
+                    checkCompatible(file, header, config);
+                }
+                return header;
+            }
+            if (probe.kind == Probe.Kind.MISSING && mode == Mode.OPEN)
+            {
+                throw new RegionException(file, "does not exist");
+            }
+            if (tryLock(file, lockFile, INIT_LOCK_POSITION))
+            {
+                try
+                {
+                    final Probe locked = Probe.of(file);
+                    if (locked.kind == Probe.Kind.READY)
+                    {
+                        continue;
+                    }
+                    if (mode == Mode.OPEN)
+                    {
+                        if (locked.kind == Probe.Kind.MISSING)
+                        {
+                            throw new RegionException(file, "does not exist");
+                        }
+                        throw new RegionFormatException(file, "magic", RegionHeader.hex(locked.magic),
+                            RegionHeader.hex(MAGIC) + " (the region was never made ready: its creator"
+                            + (locked.creatorPid != 0 ? " pid " + locked.creatorPid : "")
+                            + " died during initialisation; re-create it with Region.create or openOrCreate)");
+                    }
+                    return initialise(file, config);
+                }
+                finally
+                {
+                    lockFile.unlock(INIT_LOCK_POSITION);
+                }
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new RegionException(file, "timed out after " + timeoutMs
+                    + " ms waiting for another process to finish initialising the region");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+    }
+
+    private static boolean tryLock(final Path file, final LockFile lockFile, final long position)
+    {
+        try
+        {
+            return lockFile.tryLock(position);
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot lock " + lockFile.path() + " at " + position + ": " + ex, ex);
+        }
+    }
+
+    private static void checkCompatible(final Path file, final RegionHeader header, final RegionConfig config)
+    {
+        if (header.processSlots != config.processSlots())
+        {
+            throw new RegionFormatException(file, "processSlots", String.valueOf(header.processSlots),
+                config.processSlots() + " (from the config)");
+        }
+        if (header.rootSlots != config.rootSlots())
+        {
+            throw new RegionFormatException(file, "rootSlots", String.valueOf(header.rootSlots),
+                config.rootSlots() + " (from the config)");
+        }
+        if (config.size() != 0 && header.regionSize != RegionDescriptor.align(config.size(), PAGE_SIZE))
+        {
+            throw new RegionFormatException(file, "regionSize", String.valueOf(header.regionSize),
+                RegionDescriptor.align(config.size(), PAGE_SIZE) + " (from the config)");
+        }
+        for (final SectionSpec spec : config.sections())
+        {
+            final Section section = header.section(spec.id());
+            if (section == null || section.length() != spec.length() || section.needsRecovery() != spec.needsRecovery())
+            {
+                throw new RegionFormatException(file, SectionSpec.nameOf(spec.id()), String.valueOf(section),
+                    spec + " (from the config)");
+            }
+        }
+    }
+
+    private static RegionHeader initialise(final Path file, final RegionConfig config)
+    {
+        final RegionHeader header = RegionHeader.layout(file, config);
+        final boolean existed = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+        try (FileChannel channel = FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            if (!existed)
+            {
+                setPermissions(file, config.permissions());
+            }
+            channel.truncate(0);
+            final ByteBuffer init = ByteBuffer.allocate(Long.BYTES + Long.BYTES).order(java.nio.ByteOrder.nativeOrder());
+            init.putLong(0, INIT_MAGIC);
+            channel.write(init, 0); // from here on a crash leaves a file marked INIT, never one that looks foreign
+            channel.write(ByteBuffer.wrap(new byte[1]), header.regionSize - 1);
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, header.regionSize);
+            try
+            {
+                final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+                header.write(buffer);
+                buffer.putLong(CLEAN_CLOSE_OFFSET, 1);
+                initHook.run();
+                buffer.putLongRelease(MAGIC_OFFSET, MAGIC);
+            }
+            finally
+            {
+                IoUtil.unmap(mapped);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot initialise: " + ex, ex);
+        }
+        return header;
+    }
+
+    private static void setPermissions(final Path file, final Set<PosixFilePermission> permissions)
+    {
+        try
+        {
+            Files.setPosixFilePermissions(file, permissions);
+        }
+        catch (final UnsupportedOperationException ex)
+        {
+            // not a POSIX file system: nothing to set
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot set permissions: " + ex, ex);
+        }
+    }
+
+    private static MappedByteBuffer map(final Path file, final long size)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final long length = channel.size();
+            if (length != size)
+            {
+                throw new RegionFormatException(file, "fileLength", String.valueOf(length), size + " (the region size in the header)");
+            }
+            return channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new RegionException(file, "was deleted while being opened", ex);
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot map: " + ex, ex);
+        }
+    }
+
+    // ------------------------------------------------------------------ attachment
+
+    /**
+     * Claims a process slot for this object (this process). Recovers dead slots first if every
+     * slot is taken. Starts the daemon thread (heartbeat, periodic recovery).
+     *
+     * @return the slot index.
+     * @throws ProcessTableFullException when every slot belongs to a live process.
+     * @throws IllegalStateException when already attached or closed.
+     */
+    public int attach()
+    {
+        synchronized (attachLock)
+        {
+            checkOpen();
+            if (slot >= 0)
+            {
+                throw new IllegalStateException("region " + file + ": already attached as slot " + slot);
+            }
+            int claimed = claimFreeSlot();
+            if (claimed < 0)
+            {
+                recoverDeadSlots();
+                claimed = claimFreeSlot();
+            }
+            if (claimed < 0)
+            {
+                throw new ProcessTableFullException(file, header.processSlots);
+            }
+            attachSequence = sequence(buffer.getLongVolatile(stateOffset(claimed)));
+            slot = claimed;
+            buffer.putLongVolatile(CLEAN_CLOSE_OFFSET, 0);
+            startDaemon();
+            return claimed;
+        }
+    }
+
+    /**
+     * Frees this object's process slot. Does nothing when not attached.
+     */
+    public void detach()
+    {
+        synchronized (attachLock)
+        {
+            final int mine = slot;
+            if (mine < 0)
+            {
+                return;
+            }
+            stopDaemon();
+            final int offset = stateOffset(mine);
+            final long word = buffer.getLongVolatile(offset);
+            if (state(word) == STATE_ATTACHED && sequence(word) == attachSequence)
+            {
+                // state first, lock last: a process that sees the lock free must see FREE or a dead owner
+                buffer.compareAndSetLong(offset, word, stateWord(STATE_FREE, attachSequence));
+            }
+            lockFile.unlock(lockPosition(mine));
+            slot = -1;
+            if (attachedSlots() == 0)
+            {
+                buffer.putLongVolatile(CLEAN_CLOSE_OFFSET, 1);
+            }
+        }
+    }
+
+    private int claimFreeSlot()
+    {
+        final long pid = ProcessHandle.current().pid();
+        final long start = ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+        for (int i = 0; i < header.processSlots; i++)
+        {
+            final int offset = stateOffset(i);
+            if (state(buffer.getLongVolatile(offset)) != STATE_FREE)
+            {
+                continue;
+            }
+            if (!tryLock(file, lockFile, lockPosition(i)))
+            {
+                continue;
+            }
+            final long word = buffer.getLongVolatile(offset);
+            if (state(word) != STATE_FREE)
+            {
+                lockFile.unlock(lockPosition(i));
+                continue;
+            }
+            final long now = System.currentTimeMillis();
+            final int base = slotOffset(i);
+            buffer.putLong(base + PID_OFFSET, pid);
+            buffer.putLong(base + START_TIME_OFFSET, start);
+            buffer.putLong(base + ATTACH_TIME_OFFSET, now);
+            buffer.putLong(base + HEARTBEAT_OFFSET, now);
+            buffer.putLong(base + RECOVERER_PID_OFFSET, 0);
+            buffer.putLong(base + TXN_STATE_OFFSET, 0);
+            buffer.putLong(base + WOUNDED_OFFSET, 0);
+            if (buffer.compareAndSetLong(offset, word, stateWord(STATE_ATTACHED, sequence(word) + 1)))
+            {
+                return i;
+            }
+            lockFile.unlock(lockPosition(i));
+        }
+        return -1;
+    }
+
+    private int attachedSlots()
+    {
+        int count = 0;
+        for (int i = 0; i < header.processSlots; i++)
+        {
+            if (state(buffer.getLongVolatile(stateOffset(i))) == STATE_ATTACHED && isAlive(i))
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * This object's process slot.
+     *
+     * @return the slot, or -1 when not attached.
+     */
+    public int slot()
+    {
+        return slot;
+    }
+
+    long attachSequence()
+    {
+        return attachSequence;
+    }
+
+    /**
+     * Whether the process owning {@code slot} is alive: its slot lock is held (by it, or by a
+     * process recovering it). A stopped or stalled process is alive.
+     *
+     * @param slot slot index.
+     * @return {@code false} for a free slot or a dead owner.
+     * @throws IllegalArgumentException when {@code slot} is out of range.
+     */
+    public boolean isAlive(final int slot)
+    {
+        checkSlot(slot);
+        checkOpen();
+        if (state(buffer.getLongVolatile(stateOffset(slot))) == STATE_FREE)
+        {
+            return false;
+        }
+        try
+        {
+            return lockFile.isHeld(lockPosition(slot));
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot probe the lock of slot " + slot + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * The state word of a slot, for modules that check an owner (e.g. lock holders).
+     *
+     * @param slot slot index.
+     * @return the raw state word.
+     */
+    public long slotStateWord(final int slot)
+    {
+        checkSlot(slot);
+        return buffer.getLongVolatile(stateOffset(slot));
+    }
+
+    /**
+     * Snapshot of every slot that is not free.
+     *
+     * @return slot infos in slot order.
+     */
+    public List<ProcessSlotInfo> processes()
+    {
+        checkOpen();
+        final List<ProcessSlotInfo> result = new ArrayList<>();
+        final long now = System.currentTimeMillis();
+        for (int i = 0; i < header.processSlots; i++)
+        {
+            final int base = slotOffset(i);
+            final long word = buffer.getLongVolatile(base + STATE_OFFSET);
+            final int state = state(word);
+            if (state == STATE_FREE)
+            {
+                continue;
+            }
+            final String name = state == STATE_ATTACHED ? "ATTACHED" : state == STATE_RECOVERING ? "RECOVERING" : "CORRUPT(" + state + ")";
+            final boolean alive = state <= STATE_RECOVERING && isAlive(i);
+            final long heartbeat = buffer.getLongOpaque(base + HEARTBEAT_OFFSET);
+            final boolean stalled = alive && state == STATE_ATTACHED && now - heartbeat > 3 * heartbeatMillis;
+            result.add(new ProcessSlotInfo(i, name, buffer.getLong(base + PID_OFFSET), buffer.getLong(base + START_TIME_OFFSET),
+                buffer.getLong(base + ATTACH_TIME_OFFSET), heartbeat, alive, stalled, sequence(word)));
+        }
+        return result;
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    /**
+     * Registers a recovery step, run for every dead slot this process recovers. Register before
+     * {@link #attach()}.
+     *
+     * @param step the step.
+     */
+    public void registerRecoveryStep(final RecoveryStep step)
+    {
+        if (step == null)
+        {
+            throw new IllegalArgumentException("step=null");
+        }
+        steps.add(step);
+    }
+
+    /**
+     * Adds a listener told of every recovery this process runs.
+     *
+     * @param listener the listener.
+     */
+    public void addOwnerDeathListener(final OwnerDeathListener listener)
+    {
+        if (listener == null)
+        {
+            throw new IllegalArgumentException("listener=null");
+        }
+        listeners.add(listener);
+    }
+
+    /**
+     * Removes a listener.
+     *
+     * @param listener the listener.
+     */
+    public void removeOwnerDeathListener(final OwnerDeathListener listener)
+    {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Finds slots whose owner is dead (or whose recoverer died) and recovers each one this
+     * process can claim. Needs no attachment. Safe to call concurrently from several threads and
+     * processes: each dead slot is recovered by one of them at a time.
+     *
+     * @return a report for each slot recovered or attempted.
+     */
+    public List<OwnerDeathReport> recoverDeadSlots()
+    {
+        checkOpen();
+        final List<OwnerDeathReport> reports = new ArrayList<>();
+        for (int i = 0; i < header.processSlots; i++)
+        {
+            final int state = state(buffer.getLongVolatile(stateOffset(i)));
+            if ((state != STATE_ATTACHED && state != STATE_RECOVERING) || i == slot)
+            {
+                continue;
+            }
+            final OwnerDeathReport report = recoverSlot(i);
+            if (report != null)
+            {
+                reports.add(report);
+                for (final OwnerDeathListener listener : listeners)
+                {
+                    listener.onOwnerDeath(report);
+                }
+            }
+        }
+        return reports;
+    }
+
+    private OwnerDeathReport recoverSlot(final int dead)
+    {
+        final long position = lockPosition(dead);
+        if (lockFile.isHeldHere(position) || !tryLock(file, lockFile, position))
+        {
+            return null; // alive, or claimed by another recoverer
+        }
+        try
+        {
+            final int offset = stateOffset(dead);
+            final long word = buffer.getLongVolatile(offset);
+            final int state = state(word);
+            if (state != STATE_ATTACHED && state != STATE_RECOVERING)
+            {
+                return null;
+            }
+            final int base = slotOffset(dead);
+            final DeadProcess info = new DeadProcess(dead, buffer.getLong(base + PID_OFFSET),
+                buffer.getLong(base + START_TIME_OFFSET), sequence(word));
+            final long me = ProcessHandle.current().pid();
+            final Set<Integer> missing = missingSteps();
+            if (!missing.isEmpty())
+            {
+                synchronized (deferredReported)
+                {
+                    if (!deferredReported.add(((long)dead << 40) ^ sequence(word)))
+                    {
+                        return null;
+                    }
+                }
+                final List<String> names = new ArrayList<>();
+                missing.forEach(id -> names.add(SectionSpec.nameOf(id)));
+                return new OwnerDeathReport(info, me, List.of("deferred: this process has no recovery step for "
+                    + String.join(", ", names)), false);
+            }
+            if (!buffer.compareAndSetLong(offset, word, stateWord(STATE_RECOVERING, sequence(word))))
+            {
+                return null;
+            }
+            buffer.putLongVolatile(base + RECOVERER_PID_OFFSET, me);
+            final List<String> results = new ArrayList<>();
+            final List<RecoveryStep> ordered = new ArrayList<>(steps);
+            ordered.sort(Comparator.comparingInt(RecoveryStep::order));
+            for (final RecoveryStep step : ordered)
+            {
+                try
+                {
+                    results.add(step.name() + ": " + step.recover(this, info));
+                }
+                catch (final RuntimeException ex)
+                {
+                    results.add(step.name() + ": FAILED " + ex);
+                    return new OwnerDeathReport(info, me, results, false);
+                }
+            }
+            final boolean hadRootsLock = roots.releaseIfHeldBy(dead, sequence(word) & ((1L << 51) - 1));
+            results.add("region: roots lock " + (hadRootsLock ? "released" : "not held") + ", slot freed");
+            buffer.putLongRelease(offset, stateWord(STATE_FREE, sequence(word)));
+            return new OwnerDeathReport(info, me, results, true);
+        }
+        finally
+        {
+            lockFile.unlock(position);
+        }
+    }
+
+    private Set<Integer> missingSteps()
+    {
+        final Set<Integer> missing = new TreeSet<>();
+        for (final Section section : header.sections)
+        {
+            if (section.needsRecovery())
+            {
+                missing.add(section.id());
+            }
+        }
+        for (final RecoveryStep step : steps)
+        {
+            missing.remove(step.sectionId());
+        }
+        return missing;
+    }
+
+    /**
+     * The last error the daemon thread's periodic recovery met, for diagnosis.
+     *
+     * @return the error, or {@code null}.
+     */
+    public Throwable lastWatchdogError()
+    {
+        return lastWatchdogError;
+    }
+
+    private void startDaemon()
+    {
+        final Thread thread = new Thread(this::daemonLoop, "shmtx-region-" + file.getFileName() + "-slot-" + slot);
+        thread.setDaemon(true);
+        daemon = thread;
+        thread.start();
+    }
+
+    private void stopDaemon()
+    {
+        final Thread thread = daemon;
+        daemon = null;
+        if (thread != null)
+        {
+            thread.interrupt();
+            try
+            {
+                thread.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void daemonLoop()
+    {
+        final Thread self = Thread.currentThread();
+        final long tick = watchdogMillis > 0 ? Math.min(heartbeatMillis, watchdogMillis) : heartbeatMillis;
+        long nextWatchdog = System.currentTimeMillis() + watchdogMillis;
+        while (daemon == self && !self.isInterrupted())
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(tick));
+            if (daemon != self || self.isInterrupted())
+            {
+                return;
+            }
+            final int mine = slot;
+            final long now = System.currentTimeMillis();
+            if (mine >= 0)
+            {
+                buffer.putLongOpaque(slotOffset(mine) + HEARTBEAT_OFFSET, now); // diagnosis only: no ordering needed
+            }
+            if (watchdogMillis > 0 && now >= nextWatchdog)
+            {
+                nextWatchdog = now + watchdogMillis;
+                try
+                {
+                    recoverDeadSlots();
+                }
+                catch (final Throwable ex)
+                {
+                    lastWatchdogError = ex;
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ roots and clock
+
+    /**
+     * Binds {@code name} to {@code handle}, visible to every process at once.
+     *
+     * @param name   1 to 44 characters: letters, digits, {@code _ - . : /}.
+     * @param handle non-zero handle.
+     * @throws RootException when the name is bound already or the table is full.
+     * @throws IllegalArgumentException for a bad name or a zero handle.
+     * @throws IllegalStateException when not attached.
+     */
+    public void bindRoot(final String name, final long handle)
+    {
+        checkOpen();
+        roots.bind(name, handle);
+    }
+
+    /**
+     * The handle bound to {@code name}.
+     *
+     * @param name root name.
+     * @return the handle.
+     * @throws RootException when the name is not bound.
+     */
+    public long root(final String name)
+    {
+        checkOpen();
+        final long handle = roots.find(name);
+        if (handle == 0)
+        {
+            throw new RootException(file, name, "is not bound");
+        }
+        return handle;
+    }
+
+    /**
+     * The handle bound to {@code name}, or 0.
+     *
+     * @param name root name.
+     * @return the handle, or 0 when not bound.
+     */
+    public long findRoot(final String name)
+    {
+        checkOpen();
+        return roots.find(name);
+    }
+
+    /**
+     * Removes the binding of {@code name}.
+     *
+     * @param name root name.
+     * @return the handle that was bound.
+     * @throws RootException when the name is not bound.
+     * @throws IllegalStateException when not attached.
+     */
+    public long unbindRoot(final String name)
+    {
+        checkOpen();
+        return roots.unbind(name);
+    }
+
+    /**
+     * Every bound root.
+     *
+     * @return name to handle, in slot order.
+     */
+    public Map<String, Long> roots()
+    {
+        checkOpen();
+        return roots.snapshot();
+    }
+
+    /**
+     * Advances the region clock and returns the new value: unique and increasing across every
+     * thread of every process of the region. Starts at 1.
+     *
+     * @return the timestamp.
+     */
+    public long nextTimestamp()
+    {
+        return buffer.getAndAddLong(CLOCK_OFFSET, 1) + 1;
+    }
+
+    /**
+     * The current region clock value, without advancing it.
+     *
+     * @return the last timestamp handed out, 0 if none.
+     */
+    public long currentTimestamp()
+    {
+        return buffer.getLongVolatile(CLOCK_OFFSET);
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /**
+     * The region file.
+     *
+     * @return the path.
+     */
+    public Path file()
+    {
+        return file;
+    }
+
+    /**
+     * The region size in bytes.
+     *
+     * @return the size.
+     */
+    public long size()
+    {
+        return header.regionSize;
+    }
+
+    /**
+     * Number of process slots.
+     *
+     * @return the capacity of the process table.
+     */
+    public int processSlots()
+    {
+        return header.processSlots;
+    }
+
+    /**
+     * The section table.
+     *
+     * @return sections in layout order.
+     */
+    public List<Section> sections()
+    {
+        return header.sections;
+    }
+
+    /**
+     * A section by id.
+     *
+     * @param id section id.
+     * @return the section.
+     * @throws RegionFormatException when the region has no such section.
+     */
+    public Section section(final int id)
+    {
+        final Section section = header.section(id);
+        if (section == null)
+        {
+            throw new RegionFormatException(file, "section " + SectionSpec.nameOf(id), "absent", "present (create the region with it)");
+        }
+        return section;
+    }
+
+    /**
+     * The whole mapped region, for modules that lay out their own sections. Do not use it after
+     * {@link #close()}.
+     *
+     * @return the buffer.
+     */
+    public AtomicBuffer buffer()
+    {
+        checkOpen();
+        return buffer;
+    }
+
+    /**
+     * A snapshot for diagnostics.
+     *
+     * @return header, sections, live process table and roots.
+     */
+    public RegionInfo inspect()
+    {
+        checkOpen();
+        return new RegionInfo(file, header.regionSize, LAYOUT_VERSION, header.createdMillis, header.creatorPid,
+            heartbeatMillis, buffer.getLongVolatile(CLEAN_CLOSE_OFFSET) == 1, currentTimestamp(), header.sections,
+            processes(), header.processSlots, roots.snapshot());
+    }
+
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return {@code true} once closed.
+     */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * Detaches, unmaps and drops this object's use of the lock file. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (attachLock)
+        {
+            if (closed)
+            {
+                return;
+            }
+            detach();
+            closed = true;
+            buffer.wrap(new byte[0]); // later use through this object fails a bounds check instead of touching unmapped memory
+            IoUtil.unmap(mapped);
+            lockFile.release();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Region{file=" + file + ", size=" + header.regionSize + ", slot=" + slot + (closed ? ", closed" : "") + '}';
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("region " + file + " is closed");
+        }
+    }
+
+    private void checkSlot(final int slot)
+    {
+        if (slot < 0 || slot >= header.processSlots)
+        {
+            throw new IllegalArgumentException("region " + file + ": slot=" + slot + " is out of range 0.." + (header.processSlots - 1));
+        }
+    }
+
+    private int slotOffset(final int slot)
+    {
+        return processTableOffset + slot * SLOT_SIZE;
+    }
+
+    private int stateOffset(final int slot)
+    {
+        return slotOffset(slot) + STATE_OFFSET;
+    }
+}

@@ -1,0 +1,70 @@
+package io.shmtx.region;
+
+/**
+ * A section that a module reserves in the region at create time: an id recorded in the section
+ * table, a length, and whether its contents hold per-process state that a recovery step must
+ * clean up after a process dies.
+ *
+ * <p>Ids {@link #PROCESS_TABLE} and {@link #ROOTS} belong to the region itself; ids 3 to 15 are
+ * reserved for shmtx modules; applications use ids 16 and above. Instances are immutable.
+ *
+ * @param id            section id, positive and unique in a region.
+ * @param length        length in bytes, positive (rounded up to a page in the file).
+ * @param needsRecovery whether a dead process's state in this section must be recovered by a
+ *                      {@link RecoveryStep} registered for this id; while no process has such a
+ *                      step registered, it does not free dead slots (they wait for one that has).
+ */
+public record SectionSpec(int id, long length, boolean needsRecovery)
+{
+    /** Id of the process table section. */
+    public static final int PROCESS_TABLE = 1;
+    /** Id of the named-roots section. */
+    public static final int ROOTS = 2;
+    /** Id of the pool section. */
+    public static final int POOL = 3;
+    /** Id of the lock table section. */
+    public static final int LOCK_TABLE = 4;
+    /** Id of the ledgers section. */
+    public static final int LEDGERS = 5;
+    /** First id free for applications. */
+    public static final int FIRST_USER_ID = 16;
+
+    /**
+     * Validates the values.
+     *
+     * @param id            section id.
+     * @param length        length in bytes.
+     * @param needsRecovery whether recovery is needed.
+     */
+    public SectionSpec
+    {
+        if (id <= ROOTS)
+        {
+            throw new IllegalArgumentException("section id=" + id + " is reserved or invalid: use an id above " + ROOTS);
+        }
+        if (length <= 0 || length > RegionDescriptor.MAX_REGION_SIZE)
+        {
+            throw new IllegalArgumentException("section id=" + id + " length=" + length
+                + " must be in 1.." + RegionDescriptor.MAX_REGION_SIZE);
+        }
+    }
+
+    /**
+     * Human name of a section id, for diagnostics.
+     *
+     * @param id section id.
+     * @return a short name.
+     */
+    public static String nameOf(final int id)
+    {
+        switch (id)
+        {
+            case PROCESS_TABLE: return "process-table";
+            case ROOTS: return "roots";
+            case POOL: return "pool";
+            case LOCK_TABLE: return "lock-table";
+            case LEDGERS: return "ledgers";
+            default: return "section-" + id;
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package io.shmtx.region;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.shmtx.testkit.TempRegions;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ProcessTableTest
+{
+    private final TempRegions temp = new TempRegions();
+
+    @AfterEach
+    void cleanUp() throws IOException
+    {
+        temp.close();
+    }
+
+    private Path newRegion(final int slots)
+    {
+        final Path file = temp.newPath("table");
+        Region.create(file, RegionConfig.builder().processSlots(slots).rootSlots(4)
+            .watchdogInterval(Duration.ZERO).build()).close();
+        return file;
+    }
+
+    @Test
+    void attachClaimsAFreeSlotAndDetachFreesIt()
+    {
+        final Path file = newRegion(4);
+        try (Region a = Region.open(file); Region b = Region.open(file))
+        {
+            final int slotA = a.attach();
+            final int slotB = b.attach();
+            assertNotEquals(slotA, slotB);
+            assertTrue(a.isAlive(slotB));
+            assertTrue(b.isAlive(slotA));
+            final List<ProcessSlotInfo> processes = a.processes();
+            assertEquals(2, processes.size());
+            for (final ProcessSlotInfo info : processes)
+            {
+                assertEquals("ATTACHED", info.state());
+                assertEquals(ProcessHandle.current().pid(), info.pid());
+                assertTrue(info.alive());
+                assertFalse(info.stalled());
+            }
+            assertFalse(a.inspect().cleanClose());
+            b.detach();
+            assertFalse(a.isAlive(slotB));
+            assertEquals(1, a.processes().size());
+            assertThrows(IllegalStateException.class, a::attach, "attaching twice is refused");
+        }
+        try (Region c = Region.open(file))
+        {
+            assertTrue(c.inspect().cleanClose(), "the last detach marks a clean close");
+            assertEquals(0, c.processes().size());
+        }
+    }
+
+    @Test
+    void closingOneAttachmentKeepsTheOthersLockInTheSameJvm()
+    {
+        final Path file = newRegion(4);
+        try (Region a = Region.open(file); Region b = Region.open(file); Region probe = Region.open(file))
+        {
+            a.attach();
+            final int slotB = b.attach();
+            a.close();
+            assertTrue(probe.isAlive(slotB), "closing a must not drop b's slot lock");
+            assertTrue(probe.recoverDeadSlots().isEmpty());
+            assertEquals(1, probe.processes().size());
+        }
+    }
+
+    @Test
+    void fullTableNamesItsCapacity()
+    {
+        final Path file = newRegion(2);
+        final List<Region> regions = new ArrayList<>();
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                final Region r = Region.open(file);
+                regions.add(r);
+                r.attach();
+            }
+            final Region extra = Region.open(file);
+            regions.add(extra);
+            final ProcessTableFullException ex = assertThrows(ProcessTableFullException.class, extra::attach);
+            assertEquals(2, ex.capacity());
+            assertTrue(ex.getMessage().contains("capacity=2") && ex.getMessage().contains(file.toString()));
+            regions.get(0).detach();
+            assertTrue(extra.attach() >= 0, "a freed slot can be claimed again");
+        }
+        finally
+        {
+            regions.forEach(Region::close);
+        }
+    }
+
+    @Test
+    void slotArgumentsAreRangeChecked()
+    {
+        final Path file = newRegion(2);
+        try (Region region = Region.open(file))
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> region.isAlive(2));
+            assertTrue(ex.getMessage().contains("slot=2"));
+            assertThrows(IllegalArgumentException.class, () -> region.isAlive(-1));
+            assertFalse(region.isAlive(0), "a free slot is not alive");
+        }
+    }
+
+    @Test
+    void recoveryStepsRunInOrderAndAFailingStepLeavesTheSlotClaimable()
+    {
+        final Path file = newRegion(4);
+        try (Region survivor = Region.open(file))
+        {
+            // a slot marked ATTACHED whose lock nobody holds: what a killed process leaves
+            final int deadSlot = 3;
+            final int offset = (int)survivor.section(SectionSpec.PROCESS_TABLE).offset() + deadSlot * ProcessTableDescriptor.SLOT_SIZE;
+            survivor.buffer().putLong(offset + ProcessTableDescriptor.PID_OFFSET, 424242);
+            survivor.buffer().putLongVolatile(offset, ProcessTableDescriptor.stateWord(ProcessTableDescriptor.STATE_ATTACHED, 7));
+            final List<String> calls = new ArrayList<>();
+            final boolean[] fail = {true};
+            survivor.registerRecoveryStep(step("second", 2, () ->
+            {
+                calls.add("second");
+                if (fail[0])
+                {
+                    throw new IllegalStateException("boom");
+                }
+            }));
+            survivor.registerRecoveryStep(step("first", 1, () -> calls.add("first")));
+            final List<OwnerDeathReport> seen = new ArrayList<>();
+            survivor.addOwnerDeathListener(seen::add);
+
+            final List<OwnerDeathReport> failed = survivor.recoverDeadSlots();
+            assertEquals(1, failed.size());
+            assertFalse(failed.get(0).completed());
+            assertEquals(424242, failed.get(0).dead().pid());
+            assertEquals(List.of("first", "second"), calls);
+            assertTrue(failed.get(0).stepResults().get(1).contains("FAILED"), failed.get(0).stepResults().toString());
+            assertEquals("RECOVERING", survivor.processes().get(0).state());
+
+            fail[0] = false;
+            calls.clear();
+            final List<OwnerDeathReport> done = survivor.recoverDeadSlots();
+            assertEquals(1, done.size());
+            assertTrue(done.get(0).completed());
+            assertEquals(deadSlot, done.get(0).dead().slot());
+            assertEquals(List.of("first", "second"), calls, "a retried recovery runs every step again");
+            assertTrue(survivor.processes().isEmpty());
+            assertEquals(2, seen.size(), "listeners hear of every attempt");
+            assertTrue(survivor.recoverDeadSlots().isEmpty(), "a freed slot is not recovered twice");
+        }
+    }
+
+    @Test
+    void deadSlotWaitsForAProcessWithTheNeededStep()
+    {
+        final Path file = temp.newPath("needs");
+        Region.create(file, RegionConfig.builder().processSlots(2).watchdogInterval(Duration.ZERO)
+            .section(new SectionSpec(SectionSpec.FIRST_USER_ID, 100, true)).build()).close();
+        try (Region survivor = Region.open(file))
+        {
+            final int offset = (int)survivor.section(SectionSpec.PROCESS_TABLE).offset();
+            survivor.buffer().putLongVolatile(offset, ProcessTableDescriptor.stateWord(ProcessTableDescriptor.STATE_ATTACHED, 1));
+            final List<OwnerDeathReport> deferred = survivor.recoverDeadSlots();
+            assertEquals(1, deferred.size());
+            assertFalse(deferred.get(0).completed());
+            assertTrue(deferred.get(0).stepResults().get(0).contains("section-16"), deferred.toString());
+            assertEquals("ATTACHED", survivor.processes().get(0).state(), "the dead slot is left for a capable process");
+            assertTrue(survivor.recoverDeadSlots().isEmpty(), "a deferral is reported once");
+
+            survivor.registerRecoveryStep(new RecoveryStep()
+            {
+                public String name()
+                {
+                    return "user";
+                }
+
+                public int order()
+                {
+                    return 1;
+                }
+
+                public int sectionId()
+                {
+                    return SectionSpec.FIRST_USER_ID;
+                }
+
+                public String recover(final Region region, final DeadProcess dead)
+                {
+                    return "done";
+                }
+            });
+            assertTrue(survivor.recoverDeadSlots().get(0).completed());
+        }
+    }
+
+    @Test
+    void clockIsUniqueAndIncreasingAcrossThreads() throws Exception
+    {
+        final Path file = newRegion(2);
+        try (Region region = Region.open(file))
+        {
+            final Set<Long> seen = ConcurrentHashMap.newKeySet();
+            final ExecutorService pool = Executors.newFixedThreadPool(4);
+            try
+            {
+                final List<Future<Boolean>> results = new ArrayList<>();
+                for (int t = 0; t < 4; t++)
+                {
+                    results.add(pool.submit(() ->
+                    {
+                        long last = 0;
+                        for (int i = 0; i < 20_000; i++)
+                        {
+                            final long now = region.nextTimestamp();
+                            if (now <= last || !seen.add(now))
+                            {
+                                return false;
+                            }
+                            last = now;
+                        }
+                        return true;
+                    }));
+                }
+                for (final Future<Boolean> result : results)
+                {
+                    assertTrue(result.get());
+                }
+            }
+            finally
+            {
+                pool.shutdownNow();
+            }
+            assertEquals(80_000, seen.size());
+            assertEquals(80_000, region.currentTimestamp());
+        }
+    }
+
+    private static RecoveryStep step(final String name, final int order, final Runnable body)
+    {
+        return new RecoveryStep()
+        {
+            public String name()
+            {
+                return name;
+            }
+
+            public int order()
+            {
+                return order;
+            }
+
+            public String recover(final Region region, final DeadProcess dead)
+            {
+                body.run();
+                return "ok";
+            }
+        };
+    }
+
+    static Set<Integer> slotsOf(final List<ProcessSlotInfo> infos)
+    {
+        final Set<Integer> slots = new HashSet<>();
+        infos.forEach(i -> slots.add(i.slot()));
+        return slots;
+    }
+}
