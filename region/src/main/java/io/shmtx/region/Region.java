@@ -374,6 +374,14 @@ public final class Region implements AutoCloseable
                 final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
                 header.write(buffer);
                 buffer.putLong(CLEAN_CLOSE_OFFSET, 1);
+                buffer.putLong(COARSE_TIME_OFFSET, System.currentTimeMillis());
+                for (final SectionSpec spec : config.sections())
+                {
+                    if (spec.formatter() != null)
+                    {
+                        spec.formatter().format(buffer, header.section(spec.id()));
+                    }
+                }
                 initHook.run();
                 buffer.putLongRelease(MAGIC_OFFSET, MAGIC);
             }
@@ -458,6 +466,7 @@ public final class Region implements AutoCloseable
             attachSequence = sequence(buffer.getLongVolatile(stateOffset(claimed)));
             slot = claimed;
             buffer.putLongVolatile(CLEAN_CLOSE_OFFSET, 0);
+            buffer.putLongOpaque(COARSE_TIME_OFFSET, System.currentTimeMillis());
             startDaemon();
             return claimed;
         }
@@ -835,6 +844,7 @@ public final class Region implements AutoCloseable
             {
                 buffer.putLongOpaque(slotOffset(mine) + HEARTBEAT_OFFSET, now); // diagnosis only: no ordering needed
             }
+            buffer.putLongOpaque(COARSE_TIME_OFFSET, now); // several writers: any recent value will do
             if (watchdogMillis > 0 && now >= nextWatchdog)
             {
                 nextWatchdog = now + watchdogMillis;
@@ -931,6 +941,18 @@ public final class Region implements AutoCloseable
     public long nextTimestamp()
     {
         return buffer.getAndAddLong(CLOCK_OFFSET, 1) + 1;
+    }
+
+    /**
+     * A coarse wall-clock time (epoch ms) shared by the region: refreshed by the daemon thread of
+     * every attached process at each heartbeat tick, read without a system call. Never ahead of
+     * the real time; behind it by up to a heartbeat interval (more when no process is attached).
+     *
+     * @return epoch milliseconds.
+     */
+    public long coarseMillis()
+    {
+        return buffer.getLongOpaque(COARSE_TIME_OFFSET);
     }
 
     /**

@@ -53,7 +53,9 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *   768   region clock (64): monotonic counter, getAndAdd
  *   896   roots lock (64): 0 = free, else owner slot + 1
  *  1024   model word (64), 1032 model epoch (64): reserved for the consistency module
- *  1152   reserved up to the end of the page
+ *  1152   coarse time, epoch ms (64): refreshed by every attached process's daemon thread, so that
+ *         hot paths (block allocation time) read a word instead of calling the OS
+ *  1280   reserved up to the end of the page
  * </pre>
  */
 public final class RegionDescriptor
@@ -129,8 +131,10 @@ public final class RegionDescriptor
     public static final int MODEL_OFFSET = ROOTS_LOCK_OFFSET + 2 * CACHE_LINE_LENGTH;
     /** Offset of the consistency model epoch (reserved for the consistency module). */
     public static final int MODEL_EPOCH_OFFSET = MODEL_OFFSET + SIZE_OF_LONG;
+    /** Offset of the coarse wall-clock time in epoch milliseconds. */
+    public static final int COARSE_TIME_OFFSET = MODEL_OFFSET + 2 * CACHE_LINE_LENGTH;
     /** End of the fields defined so far; the rest of the header page is reserved. */
-    public static final int DYNAMIC_END = MODEL_OFFSET + 2 * CACHE_LINE_LENGTH;
+    public static final int DYNAMIC_END = COARSE_TIME_OFFSET + 2 * CACHE_LINE_LENGTH;
 
     /**
      * Hash of this layout: every constant above, so that a process built against another layout
@@ -184,7 +188,7 @@ public final class RegionDescriptor
             LAYOUT_HASH_OFFSET, REGION_SIZE_OFFSET, PROCESS_SLOTS_OFFSET, PROCESS_SLOT_SIZE_OFFSET,
             ROOT_SLOTS_OFFSET, ROOT_SLOT_SIZE_OFFSET, HEARTBEAT_INTERVAL_OFFSET, CREATED_OFFSET,
             CREATOR_PID_OFFSET, SECTION_COUNT_OFFSET, CHECKSUM_OFFSET, SECTION_TABLE_OFFSET, SECTION_ENTRY_SIZE,
-            CLEAN_CLOSE_OFFSET, CLOCK_OFFSET, ROOTS_LOCK_OFFSET, MODEL_OFFSET, MODEL_EPOCH_OFFSET,
+            CLEAN_CLOSE_OFFSET, CLOCK_OFFSET, ROOTS_LOCK_OFFSET, MODEL_OFFSET, MODEL_EPOCH_OFFSET, COARSE_TIME_OFFSET,
             ProcessTableDescriptor.SLOT_SIZE, ProcessTableDescriptor.STATE_OFFSET, ProcessTableDescriptor.PID_OFFSET,
             ProcessTableDescriptor.START_TIME_OFFSET, ProcessTableDescriptor.HEARTBEAT_OFFSET,
             RootsDescriptor.SLOT_SIZE, RootsDescriptor.VERSION_OFFSET, RootsDescriptor.HANDLE_OFFSET,

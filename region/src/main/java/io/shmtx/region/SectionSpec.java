@@ -13,8 +13,11 @@ package io.shmtx.region;
  * @param needsRecovery whether a dead process's state in this section must be recovered by a
  *                      {@link RecoveryStep} registered for this id; while no process has such a
  *                      step registered, it does not free dead slots (they wait for one that has).
+ * @param formatter     writes the section's initial contents while the region is created, before
+ *                      it is published as ready (so a crash leaves an unready region, never a
+ *                      half-formatted section); {@code null} leaves it zero-filled.
  */
-public record SectionSpec(int id, long length, boolean needsRecovery)
+public record SectionSpec(int id, long length, boolean needsRecovery, SectionFormatter formatter)
 {
     /** Id of the process table section. */
     public static final int PROCESS_TABLE = 1;
@@ -30,11 +33,24 @@ public record SectionSpec(int id, long length, boolean needsRecovery)
     public static final int FIRST_USER_ID = 16;
 
     /**
+     * A zero-filled section.
+     *
+     * @param id            section id.
+     * @param length        length in bytes.
+     * @param needsRecovery whether recovery is needed.
+     */
+    public SectionSpec(final int id, final long length, final boolean needsRecovery)
+    {
+        this(id, length, needsRecovery, null);
+    }
+
+    /**
      * Validates the values.
      *
      * @param id            section id.
      * @param length        length in bytes.
      * @param needsRecovery whether recovery is needed.
+     * @param formatter     initial contents writer, or {@code null}.
      */
     public SectionSpec
     {

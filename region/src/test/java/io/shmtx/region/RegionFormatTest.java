@@ -56,6 +56,21 @@ class RegionFormatTest
     }
 
     @Test
+    void sectionFormatterRunsBeforeTheRegionIsReady()
+    {
+        final Path file = newRegion(RegionConfig.builder()
+            .section(new SectionSpec(SectionSpec.FIRST_USER_ID, 64, false,
+                (buffer, section) -> buffer.putLong((int)section.offset() + 8, 0xC0FFEEL)))
+            .build());
+        try (Region region = Region.open(file))
+        {
+            final Section section = region.section(SectionSpec.FIRST_USER_ID);
+            assertEquals(0xC0FFEEL, region.buffer().getLong((int)section.offset() + 8));
+            assertTrue(Math.abs(System.currentTimeMillis() - region.coarseMillis()) < 60_000, "coarse time is set at creation");
+        }
+    }
+
+    @Test
     void groupPermissionsAreApplied() throws IOException
     {
         final Path file = newRegion(RegionConfig.builder().permissions("rw-rw----").build());

@@ -1,0 +1,84 @@
+package io.shmtx.pool;
+
+/**
+ * Encoding of pool handles. A handle is a positive {@code long}; 0 is the null handle.
+ *
+ * <pre>
+ *   bits 56-62  tier + 1
+ *   bits 32-55  generation of the block when it was handed out (24 bits)
+ *   bits  0-31  block index in its tier
+ * </pre>
+ *
+ * A handle stays valid until its block is freed; freeing bumps the block's generation, so a
+ * stale copy is detected. After 2^24 reuses of one block the generation wraps: a handle kept
+ * that long could match again (documented limit).
+ *
+ * <p>This class is threadsafe: it has no state.
+ */
+public final class Handles
+{
+    /** The null handle. */
+    public static final long NULL = 0;
+
+    private Handles()
+    {
+    }
+
+    /**
+     * Builds a handle.
+     *
+     * @param tier       tier index.
+     * @param generation block generation.
+     * @param index      block index.
+     * @return the handle.
+     */
+    public static long handle(final int tier, final int generation, final int index)
+    {
+        return ((long)(tier + 1) << 56) | ((long)(generation & 0xFF_FFFF) << 32) | (index & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Tier index of a handle (may be out of range for a forged handle).
+     *
+     * @param handle the handle.
+     * @return tier index, -1 for the null handle.
+     */
+    public static int tier(final long handle)
+    {
+        return (int)((handle >>> 56) & 0x7F) - 1;
+    }
+
+    /**
+     * Generation part of a handle.
+     *
+     * @param handle the handle.
+     * @return generation.
+     */
+    public static int generation(final long handle)
+    {
+        return (int)((handle >>> 32) & 0xFF_FFFF);
+    }
+
+    /**
+     * Block index part of a handle.
+     *
+     * @param handle the handle.
+     * @return index (may be out of range for a forged handle).
+     */
+    public static int index(final long handle)
+    {
+        return (int)handle;
+    }
+
+    /**
+     * Human form, e.g. {@code 0x0101000000000005(tier=0, gen=1, index=5)}.
+     *
+     * @param handle the handle.
+     * @return text.
+     */
+    public static String toString(final long handle)
+    {
+        return "0x" + String.format("%016x", handle) + "(tier=" + tier(handle) + ", gen=" + generation(handle)
+            + ", index=" + index(handle) + ")";
+    }
+}

@@ -1,0 +1,386 @@
+package io.shmtx.pool;
+
+import static io.shmtx.pool.PoolDescriptor.*;
+
+import io.shmtx.region.DeadProcess;
+import io.shmtx.region.ProcessTableDescriptor;
+import io.shmtx.region.RecoveryStep;
+import io.shmtx.region.Region;
+import io.shmtx.region.SectionSpec;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+import org.agrona.concurrent.AtomicBuffer;
+
+/**
+ * The pool's recovery step (step 4 of DESIGN's order: return blocks a dead process owned and never
+ * published) and its validation walk. Both lock one tier at a time; see {@link TieredPool} for
+ * the invariant they rely on.
+ */
+final class PoolRecovery implements RecoveryStep
+{
+    private static final long SETTLE_NANOS = 1_000_000_000L;
+
+    private final TieredPool pool;
+
+    PoolRecovery(final TieredPool pool)
+    {
+        this.pool = pool;
+    }
+
+    @Override
+    public String name()
+    {
+        return "pool: return owned and in-flight blocks";
+    }
+
+    @Override
+    public int order()
+    {
+        return 4;
+    }
+
+    @Override
+    public int sectionId()
+    {
+        return SectionSpec.POOL;
+    }
+
+    @Override
+    public String recover(final Region region, final DeadProcess dead)
+    {
+        if (region.slot() < 0)
+        {
+            throw new IllegalStateException("pool recovery needs an attached process (it locks tiers by slot)");
+        }
+        final AtomicBuffer buffer = pool.buffer();
+        final BitSet live = liveSlots(region, dead.slot());
+        int owned = 0;
+        int inFlight = 0;
+        boolean approximate = false;
+        for (int t = 0; t < pool.tierCount(); t++)
+        {
+            final int count = pool.layout().blockCount[t];
+            pool.lockTier(t);
+            try
+            {
+                final Listing listing = new Listing(pool, t, null);
+                final List<Integer> candidates = new ArrayList<>();
+                for (int i = 0; i < count; i++)
+                {
+                    final int header = pool.blockHeader(t, i);
+                    final long word = buffer.getLongVolatile(header);
+                    final int state = state(word);
+                    if (owner(word) == dead.slot() && (state == ALLOCATED || state == CACHED))
+                    {
+                        final int generation = state == ALLOCATED ? nextGeneration(generation(word)) : generation(word);
+                        if (buffer.compareAndSetLong(header, word, stateWord(FREE, -1, generation, isReserve(word))))
+                        {
+                            pushLocked(t, i, isReserve(word), listing);
+                            owned++;
+                        }
+                    }
+                    else if (state == FREE && !listing.listed(i))
+                    {
+                        candidates.add(i);
+                    }
+                }
+                if (!candidates.isEmpty())
+                {
+                    final BitSet named = named(region, t, live);
+                    for (final int i : candidates)
+                    {
+                        final long word = buffer.getLongVolatile(pool.blockHeader(t, i));
+                        if (!named.get(i) && state(word) == FREE && !listing.listed(i))
+                        {
+                            pushLocked(t, i, isReserve(word), listing);
+                            inFlight++;
+                        }
+                    }
+                }
+                if (settle(region, t, live, listing))
+                {
+                    final int reserve = pool.layout().reserve[t];
+                    buffer.putLongVolatile(pool.tierHeader(t) + OUTSTANDING_OFFSET, (count - reserve) - listing.mainCount);
+                    buffer.putLongVolatile(pool.tierHeader(t) + RESERVE_IN_USE_OFFSET, reserve - listing.reserveCount);
+                }
+                else
+                {
+                    approximate = true;
+                }
+            }
+            finally
+            {
+                pool.unlockTier(t);
+            }
+        }
+        pool.retireCells(dead.slot());
+        return "returned " + owned + " owned and " + inFlight + " in-flight blocks"
+            + (approximate ? "; counters left approximate (a live process stayed mid-operation)" : "");
+    }
+
+    private void pushLocked(final int tier, final int index, final boolean reserve, final Listing listing)
+    {
+        final AtomicBuffer buffer = pool.buffer();
+        final int head = pool.tierHeader(tier) + (reserve ? RESERVE_HEAD_OFFSET : MAIN_HEAD_OFFSET);
+        final int aux = pool.blockHeader(tier, index) + BLOCK_AUX_OFFSET;
+        while (true)
+        {
+            final long h = buffer.getLongVolatile(head);
+            buffer.putLong(aux, headIndex(h) + 1);
+            if (buffer.compareAndSetLong(head, h, headWord(h, index)))
+            {
+                break;
+            }
+        }
+        listing.add(index, reserve);
+    }
+
+    /**
+     * Waits (bounded) until no live process is between the CAS of a list operation on this tier
+     * and the update of the tier's counters, so that they can be recomputed exactly.
+     */
+    private boolean settle(final Region region, final int tier, final BitSet live, final Listing listing)
+    {
+        final long deadline = System.nanoTime() + SETTLE_NANOS;
+        while (true)
+        {
+            boolean settled = true;
+            for (int s = live.nextSetBit(0); s >= 0 && settled; s = live.nextSetBit(s + 1))
+            {
+                for (int c = 0; c < pool.cellsPerSlot() && settled; c++)
+                {
+                    final long intent = pool.buffer().getLongVolatile(pool.cellOffset(s, c) + CELL_INTENT_OFFSET);
+                    final int op = intentOp(intent);
+                    if (op == OP_NONE || intentTier(intent) != tier)
+                    {
+                        continue;
+                    }
+                    final int first = intentFirst(intent);
+                    final boolean popping = op == OP_POP_MAIN || op == OP_POP_RESERVE;
+                    if (first >= 0 && first < pool.layout().blockCount[tier] && popping != listing.listed(first))
+                    {
+                        settled = false; // popped but not counted yet, or pushed but not counted yet
+                    }
+                }
+            }
+            if (settled)
+            {
+                return true;
+            }
+            if (System.nanoTime() > deadline)
+            {
+                return false;
+            }
+            Thread.yield();
+        }
+    }
+
+    /**
+     * Blocks of {@code tier} named by the intents of the given slots' cells.
+     */
+    private static BitSet named(final Region region, final TieredPool pool, final int tier, final BitSet slots)
+    {
+        final BitSet named = new BitSet();
+        final AtomicBuffer buffer = pool.buffer();
+        final int count = pool.layout().blockCount[tier];
+        for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1))
+        {
+            for (int c = 0; c < pool.cellsPerSlot(); c++)
+            {
+                final long intent = buffer.getLongVolatile(pool.cellOffset(s, c) + CELL_INTENT_OFFSET);
+                if (intentOp(intent) == OP_NONE || intentTier(intent) != tier)
+                {
+                    continue;
+                }
+                int index = intentFirst(intent);
+                for (int k = 0; k < intentCount(intent) && index >= 0 && index < count; k++)
+                {
+                    named.set(index);
+                    index = (int)buffer.getLong(pool.blockHeader(tier, index) + BLOCK_AUX_OFFSET) - 1;
+                }
+            }
+        }
+        return named;
+    }
+
+    private BitSet named(final Region region, final int tier, final BitSet live)
+    {
+        return named(region, pool, tier, live);
+    }
+
+    private static BitSet liveSlots(final Region region, final int dead)
+    {
+        final BitSet live = new BitSet();
+        for (int s = 0; s < region.processSlots(); s++)
+        {
+            final int state = ProcessTableDescriptor.state(region.slotStateWord(s));
+            if (s != dead && (s == region.slot() || (state != ProcessTableDescriptor.STATE_FREE && region.isAlive(s))))
+            {
+                live.set(s);
+            }
+        }
+        return live;
+    }
+
+    /**
+     * The free lists of one tier, walked with the tier locked.
+     */
+    static final class Listing
+    {
+        final BitSet main = new BitSet();
+        final BitSet reserve = new BitSet();
+        int mainCount;
+        int reserveCount;
+
+        Listing(final TieredPool pool, final int tier, final List<String> problems)
+        {
+            mainCount = walk(pool, tier, MAIN_HEAD_OFFSET, main, "main", problems);
+            reserveCount = walk(pool, tier, RESERVE_HEAD_OFFSET, reserve, "reserve", problems);
+        }
+
+        boolean listed(final int index)
+        {
+            return main.get(index) || reserve.get(index);
+        }
+
+        void add(final int index, final boolean inReserve)
+        {
+            if (inReserve)
+            {
+                reserve.set(index);
+                reserveCount++;
+            }
+            else
+            {
+                main.set(index);
+                mainCount++;
+            }
+        }
+
+        private int walk(final TieredPool pool, final int tier, final int headOffset, final BitSet set, final String name,
+            final List<String> problems)
+        {
+            final AtomicBuffer buffer = pool.buffer();
+            final int count = pool.layout().blockCount[tier];
+            int index = headIndex(buffer.getLongVolatile(pool.tierHeader(tier) + headOffset));
+            int n = 0;
+            while (index >= 0)
+            {
+                final String error = index >= count ? "index " + index + " is out of range 0.." + (count - 1)
+                    : set.get(index) || main.get(index) || reserve.get(index) ? "block " + index + " is linked twice (a cycle)" : null;
+                if (error != null)
+                {
+                    if (problems == null)
+                    {
+                        throw new PoolCorruptException(pool.file(), "tier[" + tier + "]." + name + " free list", error,
+                            "a chain of distinct blocks");
+                    }
+                    problems.add("tier " + tier + " " + name + " free list: " + error);
+                    break;
+                }
+                set.set(index);
+                n++;
+                index = (int)buffer.getLong(pool.blockHeader(tier, index) + BLOCK_AUX_OFFSET) - 1;
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Locks each tier in turn and accounts for every block exactly once.
+     */
+    static ValidationReport validate(final TieredPool pool)
+    {
+        final Region region = pool.region();
+        final AtomicBuffer buffer = pool.buffer();
+        final List<String> problems = new ArrayList<>();
+        final List<ValidationReport.TierCounts> tiers = new ArrayList<>();
+        final BitSet everySlot = new BitSet();
+        everySlot.set(0, region.processSlots());
+        for (int t = 0; t < pool.tierCount(); t++)
+        {
+            final int count = pool.layout().blockCount[t];
+            pool.lockTier(t);
+            try
+            {
+                final Listing listing = new Listing(pool, t, problems);
+                final BitSet named = named(region, pool, t, everySlot);
+                int listed = 0;
+                int cached = 0;
+                int allocated = 0;
+                int inFlight = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    final long word = buffer.getLongVolatile(pool.blockHeader(t, i));
+                    final int state = state(word);
+                    final boolean inList = listing.listed(i);
+                    if (state > CACHED)
+                    {
+                        problems.add("tier " + t + " block " + i + ": state " + state + " is not a block state");
+                    }
+                    else if (inList && state != FREE)
+                    {
+                        problems.add("tier " + t + " block " + i + ": both in a free list and " + (state == ALLOCATED ? "allocated" : "cached"));
+                    }
+                    else if (inList)
+                    {
+                        listed++;
+                        if (isReserve(word) != listing.reserve.get(i))
+                        {
+                            problems.add("tier " + t + " block " + i + ": in the wrong free list");
+                        }
+                    }
+                    else if (state == FREE)
+                    {
+                        if (named.get(i))
+                        {
+                            inFlight++;
+                        }
+                        else
+                        {
+                            problems.add("tier " + t + " block " + i + ": lost (free, in no list, named by no intent)");
+                        }
+                    }
+                    else if (owner(word) >= region.processSlots())
+                    {
+                        problems.add("tier " + t + " block " + i + ": owner slot " + owner(word) + " is out of range");
+                    }
+                    else if (state == CACHED)
+                    {
+                        cached++;
+                    }
+                    else
+                    {
+                        allocated++;
+                    }
+                }
+                tiers.add(new ValidationReport.TierCounts(t, count, listed, cached, allocated, inFlight));
+                if (inFlight == 0)
+                {
+                    final int reserve = pool.layout().reserve[t];
+                    final long outstanding = buffer.getLongVolatile(pool.tierHeader(t) + OUTSTANDING_OFFSET);
+                    final long expected = (count - reserve) - listing.mainCount;
+                    if (outstanding != expected)
+                    {
+                        problems.add("tier " + t + ": outstanding counter is " + outstanding + " but " + expected
+                            + " blocks are out of the main list");
+                    }
+                    final long reserveInUse = buffer.getLongVolatile(pool.tierHeader(t) + RESERVE_IN_USE_OFFSET);
+                    if (reserveInUse != reserve - listing.reserveCount)
+                    {
+                        problems.add("tier " + t + ": reserve-in-use counter is " + reserveInUse + " but "
+                            + (reserve - listing.reserveCount) + " reserve blocks are out of their list");
+                    }
+                }
+            }
+            finally
+            {
+                pool.unlockTier(t);
+            }
+        }
+        return new ValidationReport(problems, tiers);
+    }
+}

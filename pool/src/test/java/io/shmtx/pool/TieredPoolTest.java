@@ -1,0 +1,244 @@
+package io.shmtx.pool;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+class TieredPoolTest
+{
+    private static PoolConfig small()
+    {
+        return PoolConfig.builder().tier(32, 200).tier(64, 200).tier(256, 10).cacheSize(8).build();
+    }
+
+    @Test
+    void allocatePicksTheSmallestTierThatFitsAndFreesRestoreCapacity() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final TieredPool pool = f.pool;
+            assertEquals(0, Handles.tier(pool.allocate(1)));
+            assertEquals(0, Handles.tier(pool.allocate(32)));
+            assertEquals(1, Handles.tier(pool.allocate(33)));
+            assertEquals(2, Handles.tier(pool.allocate(256)));
+            final IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> pool.allocate(257));
+            assertTrue(big.getMessage().contains("size=257"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> pool.allocate(0)).getMessage().contains("size=0"));
+            assertThrows(IllegalArgumentException.class, () -> pool.allocate(-5));
+        }
+    }
+
+    @Test
+    void blocksDoNotOverlapAndHoldTheirData() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final TieredPool pool = f.pool;
+            final List<Long> handles = new ArrayList<>();
+            for (int i = 0; i < 150; i++)
+            {
+                final long h = pool.allocate(24);
+                pool.putLong(h, 0, i);
+                pool.putLong(h, 24, -i);
+                handles.add(h);
+            }
+            final Set<Integer> offsets = new HashSet<>();
+            for (int i = 0; i < handles.size(); i++)
+            {
+                final long h = handles.get(i);
+                assertEquals(i, pool.getLong(h, 0));
+                assertEquals(-i, pool.getLong(h, 24));
+                assertTrue(offsets.add(pool.payloadOffset(h)));
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> pool.putLong(handles.get(0), 25, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> pool.getLong(handles.get(0), -1));
+            handles.forEach(pool::free);
+            final TierStats tier0 = pool.stats().tiers().get(0);
+            assertEquals(0, tier0.inUse());
+            assertEquals(150, tier0.allocations());
+            assertEquals(150, tier0.frees());
+            assertTrue(pool.validate().valid(), pool.validate().problems().toString());
+        }
+    }
+
+    @Test
+    void badFreesAreRejectedAndChangeNothing() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final TieredPool pool = f.pool;
+            final long h = pool.allocate(10);
+            pool.free(h);
+            assertInstanceOf(DoubleFreeException.class, assertThrows(HandleException.class, () -> pool.free(h)));
+            final long again = pool.allocate(10);
+            assertEquals(Handles.index(h), Handles.index(again), "the cache hands the same block back");
+            final StaleHandleException stale = assertThrows(StaleHandleException.class, () -> pool.free(h));
+            assertTrue(stale.getMessage().contains(f.file.toString()));
+            assertEquals(h, stale.handle());
+            assertThrows(InvalidHandleException.class, () -> pool.free(0));
+            assertThrows(InvalidHandleException.class, () -> pool.free(Handles.handle(7, 0, 0)));
+            assertThrows(InvalidHandleException.class, () -> pool.free(Handles.handle(0, 0, 200)));
+            assertThrows(InvalidHandleException.class, () -> pool.free(-1));
+            assertThrows(StaleHandleException.class, () -> pool.getLong(h, 0));
+            pool.putLong(again, 0, 5);
+            assertEquals(5, pool.getLong(again, 0), "the rejected frees left the live block alone");
+            pool.free(again);
+            assertTrue(pool.validate().valid());
+        }
+    }
+
+    @Test
+    void exhaustionFallsBackUnlessStrictAndNamesTheTier() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(PoolConfig.builder().tier(32, 4).tier(64, 4).build()))
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                f.pool.allocate(8);
+            }
+            final PoolExhaustedException ex = assertThrows(PoolExhaustedException.class, () -> f.pool.allocate(8));
+            assertEquals(0, ex.tier());
+            assertTrue(ex.getMessage().contains("tier=0"), ex.getMessage());
+            assertEquals(0, f.pool.tryAllocate(8));
+            final TierStats t0 = f.pool.stats().tiers().get(0);
+            assertEquals(4, t0.fallbacks());
+            assertEquals(2, t0.failures());
+            assertEquals(StrategyStatus.EXHAUSTED, f.pool.status());
+        }
+        try (PoolFixture f = new PoolFixture(PoolConfig.builder().tier(32, 4).tier(64, 4).strict(true).build()))
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                f.pool.allocate(8);
+            }
+            final PoolExhaustedException ex = assertThrows(PoolExhaustedException.class, () -> f.pool.allocate(8));
+            assertTrue(ex.getMessage().contains("strict"), ex.getMessage());
+            assertEquals(1, Handles.tier(f.pool.allocate(40)), "the larger tier is untouched");
+        }
+    }
+
+    @Test
+    void emergencyReserveServesOnlyCriticalRequests() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(PoolConfig.builder().tier(32, 6).emergencyReserve(2).strict(true).build()))
+        {
+            final List<Long> normal = new ArrayList<>();
+            for (int i = 0; i < 4; i++)
+            {
+                normal.add(f.pool.allocate(8));
+            }
+            assertEquals(0, f.pool.tryAllocate(8, Priority.NORMAL));
+            final long c1 = f.pool.allocate(8, Priority.CRITICAL);
+            final long c2 = f.pool.allocate(8, Priority.CRITICAL);
+            assertEquals(0, f.pool.tryAllocate(8, Priority.CRITICAL));
+            f.pool.free(c1);
+            assertEquals(0, f.pool.tryAllocate(8, Priority.NORMAL), "a freed reserve block returns to the reserve");
+            assertNotEquals(0, f.pool.tryAllocate(8, Priority.CRITICAL));
+            f.pool.free(normal.get(0));
+            assertNotEquals(0, f.pool.tryAllocate(8, Priority.NORMAL));
+            assertTrue(f.pool.validate().valid(), f.pool.validate().problems().toString());
+            assertNotEquals(0, c2);
+        }
+    }
+
+    @Test
+    void thresholdListenersHearEachCrossingOnce() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(PoolConfig.builder().tier(32, 10).thresholds(50, 80).cacheSize(0).build()))
+        {
+            final List<String> events = new ArrayList<>();
+            f.pool.addThresholdListener((tier, size, previous, current, percent) -> events.add(previous + "->" + current + "@" + percent));
+            final List<Long> held = new ArrayList<>();
+            for (int i = 0; i < 9; i++)
+            {
+                held.add(f.pool.allocate(8));
+            }
+            assertEquals(List.of("NORMAL->LOW@50", "LOW->CRITICAL@80"), events);
+            for (final long h : held)
+            {
+                f.pool.free(h);
+            }
+            assertEquals(List.of("NORMAL->LOW@50", "LOW->CRITICAL@80", "CRITICAL->LOW@70", "LOW->NORMAL@40"), events);
+        }
+    }
+
+    @Test
+    void statsPatternsAndLeaks() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final long a = f.pool.allocate(20);
+            f.pool.allocate(60);
+            f.pool.free(f.pool.allocate(200));
+            final TierStats t0 = f.pool.stats().tiers().get(0);
+            assertEquals(1, t0.inUse());
+            assertEquals(20, t0.bytesRequested());
+            assertEquals(32, t0.bytesGranted());
+            assertEquals(1.0 - 20.0 / 32, t0.fragmentation(), 1e-9);
+            assertEquals(1, f.pool.stats().histogram()[5]); // 20 bytes: (16, 32]
+            assertTrue(f.pool.patternsReport().contains("tier  0"), f.pool.patternsReport());
+            final List<LeakEntry> leaks = f.pool.leakReport(0);
+            assertEquals(2, leaks.size());
+            assertTrue(leaks.stream().anyMatch(l -> l.handle() == a && l.ownerSlot() == f.region.slot()
+                && l.ownerPid() == ProcessHandle.current().pid()));
+            assertTrue(f.pool.leakReport(3_600_000).isEmpty());
+        }
+    }
+
+    @Test
+    void publishedBlocksHaveNoOwnerAndPooledBlocksFreeThemselves() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final long h = f.pool.allocate(8);
+            assertEquals(f.region.slot(), f.pool.ownerSlot(h));
+            f.pool.publish(h);
+            assertEquals(-1, f.pool.ownerSlot(h));
+            final long handle;
+            try (PooledBlock block = f.pool.allocateBlock(100))
+            {
+                handle = block.handle();
+                block.putLong(8, 99);
+                assertEquals(99, block.getLong(8));
+                assertEquals(256, block.size());
+            }
+            assertThrows(StaleHandleException.class, () -> f.pool.getLong(handle, 0));
+        }
+    }
+
+    @Test
+    void strategyValidatorJudgesRequests() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final MemoryStrategy strategy = f.pool;
+            assertTrue(StrategyValidator.validateAllocation(strategy, 10).ok());
+            assertFalse(StrategyValidator.validateAllocation(strategy, 0).ok());
+            final long h = strategy.allocate(10);
+            assertTrue(StrategyValidator.validateDeallocation(strategy, h).ok());
+            strategy.deallocate(h);
+            final StrategyValidator.Verdict verdict = StrategyValidator.validateDeallocation(strategy, h);
+            assertFalse(verdict.ok());
+            assertTrue(verdict.message().contains("freed"), verdict.message());
+            assertTrue(StrategyValidator.validate(strategy).ok());
+            assertEquals(StrategyStatus.HEALTHY, strategy.status());
+        }
+    }
+
+    @Test
+    void otherTierTableIsRefused() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final PoolException ex = assertThrows(PoolException.class,
+                () -> TieredPool.open(f.region, PoolConfig.builder().tier(32, 201).tier(64, 200).tier(256, 10).cacheSize(8).build()));
+            assertTrue(ex.getMessage().contains("expects"), ex.getMessage());
+            TieredPool.open(f.region, small()).close();
+        }
+    }
+}
