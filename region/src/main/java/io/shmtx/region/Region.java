@@ -128,7 +128,7 @@ public final class Region implements AutoCloseable
      */
     public static Region create(final Path file, final RegionConfig config)
     {
-        return openInternal(file, config, Mode.CREATE);
+        return openInternal(file, config, Mode.CREATE, -1);
     }
 
     /**
@@ -142,7 +142,7 @@ public final class Region implements AutoCloseable
      */
     public static Region openOrCreate(final Path file, final RegionConfig config)
     {
-        return openInternal(file, config, Mode.OPEN_OR_CREATE);
+        return openInternal(file, config, Mode.OPEN_OR_CREATE, -1);
     }
 
     /**
@@ -156,7 +156,26 @@ public final class Region implements AutoCloseable
      */
     public static Region open(final Path file)
     {
-        return openInternal(file, null, Mode.OPEN);
+        return openInternal(file, null, Mode.OPEN, -1);
+    }
+
+    /**
+     * Opens an existing region with a chosen watchdog interval.
+     *
+     * @param file             region file.
+     * @param watchdogInterval how often the attached process checks for dead slots;
+     *                         {@link java.time.Duration#ZERO} disables the periodic check.
+     * @return the mapped region, not yet attached.
+     * @throws RegionException when the file is missing.
+     * @throws RegionFormatException when the file is not a valid region of this layout.
+     */
+    public static Region open(final Path file, final java.time.Duration watchdogInterval)
+    {
+        if (watchdogInterval == null || watchdogInterval.isNegative())
+        {
+            throw new IllegalArgumentException("watchdogInterval=" + watchdogInterval + " must be zero or positive");
+        }
+        return openInternal(file, null, Mode.OPEN, watchdogInterval.toMillis());
     }
 
     /**
@@ -195,9 +214,9 @@ public final class Region implements AutoCloseable
         CREATE, OPEN, OPEN_OR_CREATE
     }
 
-    private static Region openInternal(final Path file, final RegionConfig config, final Mode mode)
+    private static Region openInternal(final Path given, final RegionConfig config, final Mode mode, final long watchdogMillis)
     {
-        if (file == null)
+        if (given == null)
         {
             throw new IllegalArgumentException("file=null");
         }
@@ -205,6 +224,8 @@ public final class Region implements AutoCloseable
         {
             throw new IllegalArgumentException("config=null");
         }
+        // every process must name the same lock file, whatever link or relative path it was given
+        final Path file = canonical(given);
         if (mode == Mode.OPEN && !Files.exists(file))
         {
             throw new RegionException(file, "does not exist");
@@ -213,6 +234,14 @@ public final class Region implements AutoCloseable
         {
             throw new RegionFormatException(file, "fileType", "not a regular file", "a regular file");
         }
+        if (mode == Mode.OPEN)
+        {
+            Probe.of(file); // a foreign or truncated file is refused before a lock file is made beside it
+        }
+        else
+        {
+            RegionHeader.layout(file, config); // so is a configuration that cannot be laid out
+        }
         final LockFile lockFile;
         try
         {
@@ -220,19 +249,38 @@ public final class Region implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new RegionException(file, "cannot open lock file " + lockFilePath(file) + ": " + ex, ex);
+            throw new RegionException(file, "cannot open lock file " + lockFilePath(file) + ": " + ex.getMessage(), ex);
         }
         try
         {
             final RegionHeader header = prepare(file, lockFile, config, mode);
             final MappedByteBuffer mapped = map(file, header.regionSize);
-            final long watchdog = config != null ? config.watchdogInterval().toMillis() : header.heartbeatMillis;
+            final long watchdog = watchdogMillis >= 0 ? watchdogMillis
+                : config != null ? config.watchdogInterval().toMillis() : header.heartbeatMillis;
             return new Region(file, lockFile, mapped, header, watchdog);
         }
         catch (final RuntimeException | Error ex)
         {
             lockFile.release();
             throw ex;
+        }
+    }
+
+    private static Path canonical(final Path file)
+    {
+        try
+        {
+            if (Files.exists(file))
+            {
+                return file.toRealPath();
+            }
+            final Path absolute = file.toAbsolutePath().normalize();
+            final Path parent = absolute.getParent();
+            return parent != null && Files.isDirectory(parent) ? parent.toRealPath().resolve(absolute.getFileName()) : absolute;
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot resolve the path: " + ex.getMessage(), ex);
         }
     }
 
@@ -292,9 +340,10 @@ public final class Region implements AutoCloseable
                             throw new RegionException(file, "does not exist");
                         }
                         throw new RegionFormatException(file, "magic", RegionHeader.hex(locked.magic),
-                            RegionHeader.hex(MAGIC) + " (the region was never made ready: its creator"
-                            + (locked.creatorPid != 0 ? " pid " + locked.creatorPid : "")
-                            + " died during initialisation; re-create it with Region.create or openOrCreate)");
+                            RegionHeader.hex(MAGIC) + (locked.magic == INIT_MAGIC
+                            ? " (the region was never made ready: its creator" + (locked.creatorPid != 0 ? " pid " + locked.creatorPid : "")
+                            + " died during initialisation; re-create it with Region.create or openOrCreate)"
+                            : " (the file is empty or all zeros: never initialised; create it with Region.create or openOrCreate)"));
                     }
                     return initialise(file, config);
                 }
@@ -392,7 +441,7 @@ public final class Region implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new RegionException(file, "cannot initialise: " + ex, ex);
+            throw new RegionException(file, "cannot initialise: " + ex.getMessage(), ex);
         }
         return header;
     }
@@ -1046,7 +1095,7 @@ public final class Region implements AutoCloseable
         checkOpen();
         return new RegionInfo(file, header.regionSize, LAYOUT_VERSION, header.createdMillis, header.creatorPid,
             heartbeatMillis, buffer.getLongVolatile(CLEAN_CLOSE_OFFSET) == 1, currentTimestamp(), header.sections,
-            processes(), header.processSlots, roots.snapshot());
+            processes(), header.processSlots, header.rootSlots, roots.snapshot());
     }
 
     /**

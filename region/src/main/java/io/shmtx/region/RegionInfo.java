@@ -18,11 +18,12 @@ import java.util.Map;
  * @param sections            the section table.
  * @param processes           every process slot that is not free, with liveness.
  * @param processSlots        number of process slots.
+ * @param rootSlots           number of named-root slots.
  * @param roots               bound roots, name to handle, in slot order.
  */
 public record RegionInfo(
     Path file, long size, int layoutVersion, long createdMillis, long creatorPid, long heartbeatMillis,
-    boolean cleanClose, long clock, List<Section> sections, List<ProcessSlotInfo> processes, int processSlots,
+    boolean cleanClose, long clock, List<Section> sections, List<ProcessSlotInfo> processes, int processSlots, int rootSlots,
     Map<String, Long> roots)
 {
 }

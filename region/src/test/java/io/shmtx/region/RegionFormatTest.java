@@ -149,6 +149,35 @@ class RegionFormatTest
     }
 
     @Test
+    void refusedFilesGetNoLockFileBesideThem() throws IOException
+    {
+        final Path text = temp.newPath("text");
+        Files.writeString(text, "not a region");
+        assertThrows(RegionFormatException.class, () -> Region.open(text));
+        assertFalse(Files.exists(Region.lockFilePath(text)));
+        final Path small = temp.newPath("small");
+        assertThrows(RegionException.class, () -> Region.create(small, RegionConfig.builder().size(4096).build()));
+        assertFalse(Files.exists(small));
+        assertFalse(Files.exists(Region.lockFilePath(small)));
+    }
+
+    @Test
+    void aLinkToARegionSharesItsLockFile() throws IOException
+    {
+        final Path file = newRegion(RegionConfig.defaults());
+        final Path link = temp.newPath("link");
+        Files.createSymbolicLink(link, file);
+        try (Region direct = Region.open(file); Region linked = Region.open(link); Region probe = Region.open(file))
+        {
+            assertEquals(file.toRealPath(), linked.file());
+            final int slot = linked.attach();
+            assertTrue(probe.isAlive(slot), "a process attached through a link is alive for one that used the real path");
+            assertTrue(direct.recoverDeadSlots().isEmpty());
+        }
+        assertFalse(Files.exists(Region.lockFilePath(link)), "no second lock file beside the link");
+    }
+
+    @Test
     void directoryIsNotARegion() throws IOException
     {
         final Path dir = temp.newPath("dir");
@@ -265,7 +294,7 @@ class RegionFormatTest
         Files.createFile(file);
         final RegionFormatException ex = assertThrows(RegionFormatException.class, () -> Region.open(file));
         assertEquals("magic", ex.field());
-        assertTrue(ex.getMessage().contains("never made ready"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("never initialised"), ex.getMessage());
         try (Region region = Region.create(file, RegionConfig.defaults()))
         {
             assertEquals(Files.size(file), region.size());

@@ -1,0 +1,58 @@
+package io.shmtx.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IVersionProvider;
+
+/**
+ * The top-level {@code shmtx} command: only groups the subcommands (a missing subcommand is a
+ * usage error).
+ *
+ * <p>Not threadsafe: picocli fills one instance per command line.
+ */
+@Command(
+    name = "shmtx",
+    mixinStandardHelpOptions = true,
+    versionProvider = ShmtxCommand.Version.class,
+    description = "Create, inspect and demonstrate shmtx region files (shared memory between JVM processes).",
+    subcommands = {
+        CreateCommand.class,
+        InspectCommand.class,
+        DemoCommand.class,
+        AttachChildCommand.class,
+        HelpCommand.class,
+    },
+    footer = {
+        "",
+        "Exit codes: 0 success, 1 runtime error, 2 usage error.",
+    })
+final class ShmtxCommand
+{
+    /**
+     * {@code --version}: this program's version (from the build) and the JVM's.
+     */
+    static final class Version implements IVersionProvider
+    {
+        @Override
+        public String[] getVersion() throws IOException
+        {
+            final Properties properties = new Properties();
+            try (InputStream in = ShmtxCommand.class.getResourceAsStream("version.properties"))
+            {
+                if (in != null)
+                {
+                    properties.load(in);
+                }
+            }
+            return new String[] {
+                "shmtx " + properties.getProperty("version", "(unknown version)"),
+                "JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
+                    + " (" + System.getProperty("java.vendor") + ")",
+            };
+        }
+    }
+}

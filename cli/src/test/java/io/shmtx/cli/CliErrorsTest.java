@@ -1,0 +1,154 @@
+package io.shmtx.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.shmtx.region.Region;
+import io.shmtx.testkit.TempRegions;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Expected errors: one line on standard error naming the file or value, no stack trace, exit
+ * code 1 for runtime errors and 2 for usage errors.
+ */
+class CliErrorsTest
+{
+    private final TempRegions temp = new TempRegions();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void cleanUp() throws IOException
+    {
+        temp.close();
+    }
+
+    private static void assertOneLineError(final Cli.Result result, final int exitCode, final String... fragments)
+    {
+        assertEquals(exitCode, result.exitCode(), result::toString);
+        assertEquals("", result.out(), result::toString);
+        assertEquals(1, result.err().lines().count(), () -> "not one line: " + result);
+        assertFalse(result.err().contains("\tat "), () -> "stack trace: " + result);
+        for (final String fragment : fragments)
+        {
+            assertTrue(result.err().contains(fragment), () -> "no '" + fragment + "' in: " + result);
+        }
+    }
+
+    @Test
+    void inspectOfAMissingFileNamesIt() throws IOException
+    {
+        final Path missing = dir.toRealPath().resolve("no-such-region");
+
+        final Cli.Result result = Cli.run("inspect", missing.toString());
+
+        assertOneLineError(result, Main.EXIT_ERROR, missing.toString(), "does not exist");
+        assertFalse(Files.exists(Region.lockFilePath(missing)), "inspect must not leave a lock file");
+    }
+
+    @Test
+    void inspectOfATextFileNamesTheMagicAndLeavesNoLockFile() throws IOException
+    {
+        final Path text = dir.toRealPath().resolve("notes.txt");
+        Files.writeString(text, "these are not the bytes you are looking for\n".repeat(200), StandardCharsets.US_ASCII);
+
+        final Cli.Result result = Cli.run("inspect", text.toString());
+
+        assertOneLineError(result, Main.EXIT_ERROR, text.toString(), "magic=", "not a shmtx region");
+        assertFalse(Files.exists(Region.lockFilePath(text)), "a lock file was left beside a file that is not a region");
+        assertEquals(8800, Files.size(text), "inspect must not change the file");
+    }
+
+    @Test
+    void inspectOfADirectoryNamesIt() throws IOException
+    {
+        final Cli.Result result = Cli.run("inspect", dir.toString());
+
+        assertOneLineError(result, Main.EXIT_ERROR, dir.toRealPath().toString(), "not a regular file");
+    }
+
+    @Test
+    void createInAMissingDirectoryNamesTheFile() throws IOException
+    {
+        final Path file = dir.toRealPath().resolve("missing-dir").resolve("region");
+
+        final Cli.Result result = Cli.run("create", file.toString());
+
+        assertOneLineError(result, Main.EXIT_ERROR, file.toString());
+    }
+
+    @Test
+    void aSizeThatIsNotASizeIsAUsageError()
+    {
+        final Path file = temp.newPath("bad-size");
+
+        final Cli.Result result = Cli.run("create", file.toString(), "--size", "banana");
+
+        assertOneLineError(result, Main.EXIT_USAGE, "--size", "'banana'");
+        assertFalse(Files.exists(file));
+        assertFalse(Files.exists(Region.lockFilePath(file)));
+    }
+
+    @Test
+    void outOfRangeValuesAreUsageErrorsNamingTheOption()
+    {
+        final Path file = temp.newPath("bad-values");
+
+        assertOneLineError(Cli.run("create", file.toString(), "--size", "3g"), Main.EXIT_USAGE, "--size", "3221225472");
+        assertOneLineError(Cli.run("create", file.toString(), "--process-slots", "0"), Main.EXIT_USAGE,
+            "--process-slots", "processSlots=0");
+        assertOneLineError(Cli.run("create", file.toString(), "--root-slots", "x"), Main.EXIT_USAGE,
+            "--root-slots", "'x'");
+        assertOneLineError(Cli.run("create", file.toString(), "--heartbeat-ms", "1"), Main.EXIT_USAGE,
+            "--heartbeat-ms", "10ms..1h");
+        assertOneLineError(Cli.run("create", file.toString(), "--permissions", "rwx"), Main.EXIT_USAGE,
+            "--permissions", "'rwx'");
+        assertOneLineError(Cli.run("create", file.toString(), "--permissions", "r--r-----"), Main.EXIT_USAGE,
+            "--permissions", "owner read and write");
+        assertFalse(Files.exists(file), "no bad value may create the file");
+    }
+
+    @Test
+    void unknownCommandsOptionsAndMissingArgumentsAreUsageErrors()
+    {
+        assertOneLineError(Cli.run("frobnicate"), Main.EXIT_USAGE, "'frobnicate'");
+        assertOneLineError(Cli.run("inspect", "--bogus", "x"), Main.EXIT_USAGE, "--bogus");
+        assertOneLineError(Cli.run("inspect"), Main.EXIT_USAGE, "FILE");
+    }
+
+    @Test
+    void noArgumentsPrintsTheUsageAsAUsageError()
+    {
+        final Cli.Result result = Cli.run();
+
+        assertEquals(Main.EXIT_USAGE, result.exitCode(), result::toString);
+        assertTrue(result.err().contains("Usage: shmtx"), result::toString);
+    }
+
+    @Test
+    void helpAndVersionSucceedAndHideTheInternalCommand()
+    {
+        final Cli.Result help = Cli.run("--help");
+        assertEquals(0, help.exitCode(), help::toString);
+        assertTrue(help.out().contains("create") && help.out().contains("inspect") && help.out().contains("demo"),
+            help::toString);
+        assertFalse(help.out().contains("attach-child"), help::toString);
+
+        final Cli.Result createHelp = Cli.run("help", "create");
+        assertEquals(0, createHelp.exitCode(), createHelp::toString);
+        assertTrue(createHelp.out().contains("--process-slots=N"), createHelp::toString);
+        assertTrue(createHelp.out().contains("Default: 64."), createHelp::toString);
+
+        final Cli.Result version = Cli.run("--version");
+        assertEquals(0, version.exitCode(), version::toString);
+        assertTrue(version.out().matches("(?s)shmtx \\d+\\.\\d+\\.\\d+.*"), version::toString);
+    }
+}
