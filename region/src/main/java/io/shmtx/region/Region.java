@@ -486,8 +486,9 @@ public final class Region implements AutoCloseable
     // ------------------------------------------------------------------ attachment
 
     /**
-     * Claims a process slot for this object (this process). Recovers dead slots first if every
-     * slot is taken. Starts the daemon thread (heartbeat, periodic recovery).
+     * Claims a process slot for this object (this process), then recovers every dead slot it can
+     * (with the steps registered so far: register them before attaching). Recovers dead slots
+     * first if every slot is taken. Starts the daemon thread (heartbeat, periodic recovery).
      *
      * @return the slot index.
      * @throws ProcessTableFullException when every slot belongs to a live process.
@@ -516,6 +517,8 @@ public final class Region implements AutoCloseable
             slot = claimed;
             buffer.putLongVolatile(CLEAN_CLOSE_OFFSET, 0);
             buffer.putLongOpaque(COARSE_TIME_OFFSET, System.currentTimeMillis());
+            // reopening after an unclean end (or joining survivors of a crash): recover the dead now
+            recoverDeadSlots();
             startDaemon();
             return claimed;
         }
