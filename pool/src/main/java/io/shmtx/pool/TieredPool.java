@@ -164,6 +164,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             region.processSlots());
         final TieredPool pool = new TieredPool(region, layout, (int)section.offset());
         region.registerRecoveryStep(new PoolRecovery(pool));
+        region.registerDetachHook(pool::close);
         return pool;
     }
 
@@ -842,6 +843,36 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     }
 
     /**
+     * Whether {@code handle} names a block that is allocated now with the handle's generation.
+     * Never throws for a bad handle.
+     *
+     * @param handle any value.
+     * @return {@code true} for a live handle.
+     */
+    public boolean isLive(final long handle)
+    {
+        final int tier = Handles.tier(handle);
+        final int index = Handles.index(handle);
+        if (tier < 0 || tier >= tierCount || index < 0 || index >= blockCount[tier])
+        {
+            return false;
+        }
+        final long word = buffer.getLongVolatile(blocks[tier] + index * stride[tier]);
+        return state(word) == ALLOCATED && generation(word) == Handles.generation(handle);
+    }
+
+    /**
+     * Blocks in a tier.
+     *
+     * @param tier tier index.
+     * @return block count.
+     */
+    public int blockCount(final int tier)
+    {
+        return blockCount[tier];
+    }
+
+    /**
      * The slot that owns an allocated block.
      *
      * @param handle the block's handle.
@@ -1290,7 +1321,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     /**
      * Returns every block this process holds in thread caches to the shared lists, retires this
      * process's counters into the shared totals, and stops using the region. Does not close the
-     * region. Call when no other thread uses the pool. Idempotent.
+     * region; {@link Region#close()} calls it. Call when no other thread uses the pool. Idempotent.
      */
     @Override
     public synchronized void close()

@@ -89,6 +89,7 @@ public final class Region implements AutoCloseable
     private final long watchdogMillis;
     private final List<RecoveryStep> steps = new CopyOnWriteArrayList<>();
     private final List<OwnerDeathListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> detachHooks = new CopyOnWriteArrayList<>();
     private final Set<Long> deferredReported = new HashSet<>();
     private final Object attachLock = new Object();
 
@@ -537,6 +538,12 @@ public final class Region implements AutoCloseable
                 return;
             }
             stopDaemon();
+            final List<Runnable> hooks = new ArrayList<>(detachHooks);
+            java.util.Collections.reverse(hooks);
+            for (final Runnable hook : hooks)
+            {
+                hook.run(); // modules give back what this process holds while it still owns the slot
+            }
             final int offset = stateOffset(mine);
             final long word = buffer.getLongVolatile(offset);
             if (state(word) == STATE_ATTACHED && sequence(word) == attachSequence)
@@ -702,6 +709,23 @@ public final class Region implements AutoCloseable
             throw new IllegalArgumentException("step=null");
         }
         steps.add(step);
+    }
+
+    /**
+     * Registers a hook run by {@link #detach()} (and {@link #close()}) while this process still
+     * owns its slot, in reverse order of registration: modules use it to give back what the
+     * process holds (thread caches, references), so a clean exit leaves nothing for recovery.
+     * Not run by {@link #abandon()} or when the process dies.
+     *
+     * @param hook the hook.
+     */
+    public void registerDetachHook(final Runnable hook)
+    {
+        if (hook == null)
+        {
+            throw new IllegalArgumentException("hook=null");
+        }
+        detachHooks.add(hook);
     }
 
     /**
@@ -1109,6 +1133,34 @@ public final class Region implements AutoCloseable
     public boolean isClosed()
     {
         return closed;
+    }
+
+    /**
+     * Abandons this attachment as a killed process would: stops the daemon thread and drops the
+     * slot's lock without detaching, so the slot is left ATTACHED with a dead owner for another
+     * attachment to find and recover; then unmaps like {@link #close()}. For crash tests and fault
+     * injection within one JVM. Idempotent with close.
+     */
+    public void abandon()
+    {
+        synchronized (attachLock)
+        {
+            if (closed)
+            {
+                return;
+            }
+            stopDaemon();
+            final int mine = slot;
+            if (mine >= 0)
+            {
+                lockFile.unlock(lockPosition(mine));
+                slot = -1;
+            }
+            closed = true;
+            buffer.wrap(new byte[0]);
+            IoUtil.unmap(mapped);
+            lockFile.release();
+        }
     }
 
     /**

@@ -27,8 +27,10 @@ public record SectionSpec(int id, long length, boolean needsRecovery, SectionFor
     public static final int POOL = 3;
     /** Id of the lock table section. */
     public static final int LOCK_TABLE = 4;
-    /** Id of the ledgers section. */
+    /** Id of the ledgers section (undo/redo logs of the consistency module). */
     public static final int LEDGERS = 5;
+    /** Id of the reference-count section. */
+    public static final int REFCOUNT = 6;
     /** First id free for applications. */
     public static final int FIRST_USER_ID = 16;
 
@@ -80,6 +82,7 @@ public record SectionSpec(int id, long length, boolean needsRecovery, SectionFor
             case POOL: return "pool";
             case LOCK_TABLE: return "lock-table";
             case LEDGERS: return "ledgers";
+            case REFCOUNT: return "refcount";
             default: return "section-" + id;
         }
     }

@@ -1,0 +1,927 @@
+package io.shmtx.refcount;
+
+import static io.shmtx.refcount.RefCountDescriptor.*;
+
+import io.shmtx.pool.Handles;
+import io.shmtx.pool.InvalidHandleException;
+import io.shmtx.pool.PoolConfig;
+import io.shmtx.pool.StaleHandleException;
+import io.shmtx.pool.TierConfig;
+import io.shmtx.pool.TieredPool;
+import io.shmtx.region.ProcessTableDescriptor;
+import io.shmtx.region.Region;
+import io.shmtx.region.RegionDescriptor;
+import io.shmtx.region.Section;
+import io.shmtx.region.SectionSpec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+
+import org.agrona.concurrent.AtomicBuffer;
+
+/**
+ * Persistent, crash-resistant reference counts on pool blocks, shared by every thread of every
+ * attached process: a block is freed exactly once, when the last holder lets go, even when a
+ * holder is killed without letting go.
+ *
+ * <p>This class is threadsafe. One instance per process and region attachment.
+ *
+ * <pre>{@code
+ * long handle = refs.allocate(64);   // count 1, held by this process
+ * refs.retain(handle);               // count 2 (another process may retain it too)
+ * refs.release(handle);              // count 1
+ * refs.release(handle);              // count 0: the block goes back to the pool
+ * }</pre>
+ *
+ * <h2>Protocol</h2>
+ * Each block has a count word beside it (in this module's section): the count, the generation
+ * of the block it counts (so a stale handle is refused), and a lock field naming the slot in the
+ * middle of an update. Each process has a ledger in the region: how many references it holds to
+ * each handle. Each thread has an intent cell. A retain or release by slot {@code s}:
+ * <ol>
+ *   <li>intent := (handle, -1): "s may lock this word";</li>
+ *   <li>CAS the word from unlocked to locked-by-s (waiters that see a dead owner run recovery);</li>
+ *   <li>validate (generation, count, s's holding); on refusal restore the word and stop;</li>
+ *   <li>intent := (handle, held-before): s's ledger holding before the update;</li>
+ *   <li>ledger := held-before +/- 1 (or PENDING when a grace period defers the free);</li>
+ *   <li>on zero without grace: cleanup callbacks, free the block;</li>
+ *   <li>word := (generation, count +/- 1, unlocked), release store;</li>
+ *   <li>intent := none.</li>
+ * </ol>
+ * Recovery of a dead {@code s}, for each handle in its intents and ledger: if the word is locked
+ * by {@code s} and an intent with held-before exists (steps 4-7), the count still holds s's old
+ * contribution: subtract held-before; in every other case (not locked by s, or locked before step
+ * 4) the count holds exactly the ledger's holding: subtract that. Free the block if that brings
+ * the count to zero (or s's entry was PENDING, or s died sharing it) unless the block is already
+ * free. One recoverer works at a time (a lock word in the section, taken over from a dead
+ * recoverer), and writes the word it is about to store in a journal first, so a recoverer killed
+ * half-way is finished by the next one: each ledger entry is subtracted exactly once.
+ */
+public final class RefCounts implements AutoCloseable
+{
+    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final Region region;
+    private final TieredPool pool;
+    private final Path file;
+    private final AtomicBuffer buffer;
+    private final int base;
+    private final int tierCount;
+    private final int[] countsBase;
+    private final int[] blockCount;
+    private final int ledgerCapacity;
+    private final int cellsPerSlot;
+    private final int slotAreaBase;
+    private final int slotAreaSize;
+    private final long graceMillis;
+    private final ThreadLocal<int[]> cells = new ThreadLocal<>();
+    private final BitSet leased = new BitSet();
+    private final ReentrantLock sharedCellLock = new ReentrantLock();
+    private final Object ledgerLock = new Object();
+    private final List<LongConsumer> zeroListeners = new CopyOnWriteArrayList<>();
+    private volatile ScheduledExecutorService graceTimer;
+    private volatile boolean closed;
+    /** Crash injection for tests: called at each numbered step of an update. */
+    volatile StepHook stepHook;
+
+    /** Test hook. */
+    interface StepHook
+    {
+        void at(int step);
+    }
+
+    private RefCounts(final Region region, final TieredPool pool, final int base)
+    {
+        this.region = region;
+        this.pool = pool;
+        this.file = region.file();
+        this.buffer = region.buffer();
+        this.base = base;
+        this.tierCount = buffer.getInt(base + TIER_COUNT_OFFSET);
+        this.countsBase = new int[tierCount];
+        this.blockCount = new int[tierCount];
+        for (int t = 0; t < tierCount; t++)
+        {
+            final int entry = base + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE;
+            blockCount[t] = buffer.getInt(entry);
+            countsBase[t] = (int)(base + buffer.getLong(entry + 8));
+        }
+        this.ledgerCapacity = buffer.getInt(base + LEDGER_CAPACITY_OFFSET);
+        this.cellsPerSlot = buffer.getInt(base + CELLS_PER_SLOT_OFFSET);
+        this.slotAreaSize = cellsPerSlot * CELL_SIZE + ledgerCapacity * ENTRY_SIZE;
+        this.slotAreaBase = (int)(base + layoutEnd(blockCount));
+        this.graceMillis = buffer.getLong(base + GRACE_MILLIS_OFFSET);
+    }
+
+    private static long layoutEnd(final int[] counts)
+    {
+        long offset = COUNTS_OFFSET;
+        for (final int count : counts)
+        {
+            offset = RegionDescriptor.align(offset + (long)count * Long.BYTES, 64);
+        }
+        return offset;
+    }
+
+    /**
+     * The region section for the reference counts of a pool with {@code poolConfig}.
+     *
+     * @param poolConfig   the pool's configuration (one count word per block).
+     * @param config       reference-count configuration.
+     * @param processSlots the region's process slot count (one ledger per slot).
+     * @return the section to add to the region's configuration.
+     */
+    public static SectionSpec section(final PoolConfig poolConfig, final RefCountConfig config, final int processSlots)
+    {
+        final List<TierConfig> tiers = poolConfig.tiers();
+        final int[] counts = new int[tiers.size()];
+        for (int t = 0; t < counts.length; t++)
+        {
+            counts[t] = tiers.get(t).blockCount();
+        }
+        final int cellsPerSlot = config.threadsPerProcess() + 1;
+        final long slotArea = (long)cellsPerSlot * CELL_SIZE + (long)config.ledgerCapacity() * ENTRY_SIZE;
+        final long length = layoutEnd(counts) + slotArea * processSlots;
+        return new SectionSpec(SectionSpec.REFCOUNT, length, true, (buffer, section) ->
+        {
+            final int b = (int)section.offset();
+            buffer.putInt(b + VERSION_OFFSET, VERSION);
+            buffer.putInt(b + TIER_COUNT_OFFSET, counts.length);
+            buffer.putInt(b + LEDGER_CAPACITY_OFFSET, config.ledgerCapacity());
+            buffer.putInt(b + CELLS_PER_SLOT_OFFSET, cellsPerSlot);
+            buffer.putInt(b + PROCESS_SLOTS_OFFSET, processSlots);
+            buffer.putLong(b + GRACE_MILLIS_OFFSET, config.gracePeriod().toMillis());
+            long offset = COUNTS_OFFSET;
+            for (int t = 0; t < counts.length; t++)
+            {
+                buffer.putInt(b + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE, counts[t]);
+                buffer.putLong(b + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE + 8, offset);
+                offset = RegionDescriptor.align(offset + (long)counts[t] * Long.BYTES, 64);
+            }
+            buffer.putLongRelease(b + MAGIC_OFFSET, MAGIC);
+        });
+    }
+
+    /**
+     * Opens the reference counts of a region and registers their recovery step (run before the
+     * pool's). Open before {@link Region#attach()}.
+     *
+     * @param region the region, created with {@link #section} and the pool's section.
+     * @param pool   the region's pool.
+     * @return the reference counts.
+     */
+    public static RefCounts open(final Region region, final TieredPool pool)
+    {
+        final Section section = region.section(SectionSpec.REFCOUNT);
+        final int b = (int)section.offset();
+        final AtomicBuffer buffer = region.buffer();
+        check(region, "refcount.magic", buffer.getLongVolatile(b + MAGIC_OFFSET), MAGIC);
+        check(region, "refcount.version", buffer.getInt(b + VERSION_OFFSET), VERSION);
+        check(region, "refcount.tierCount", buffer.getInt(b + TIER_COUNT_OFFSET), pool.tierCount());
+        check(region, "refcount.processSlots", buffer.getInt(b + PROCESS_SLOTS_OFFSET), region.processSlots());
+        final int capacity = buffer.getInt(b + LEDGER_CAPACITY_OFFSET);
+        final int cells = buffer.getInt(b + CELLS_PER_SLOT_OFFSET);
+        if (capacity < 1 || capacity > (1 << 20) || cells < 2 || cells > 257)
+        {
+            throw new io.shmtx.region.RegionFormatException(region.file(), "refcount.ledger", capacity + "/" + cells,
+                "capacity 1..1048576, cells 2..257");
+        }
+        final int[] counts = new int[pool.tierCount()];
+        for (int t = 0; t < counts.length; t++)
+        {
+            counts[t] = pool.blockCount(t);
+            check(region, "refcount.tier[" + t + "].blockCount", buffer.getInt(b + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE), counts[t]);
+        }
+        final long needed = layoutEnd(counts) + ((long)cells * CELL_SIZE + (long)capacity * ENTRY_SIZE) * region.processSlots();
+        if (needed > section.length())
+        {
+            throw new io.shmtx.region.RegionFormatException(region.file(), "refcount.length", String.valueOf(section.length()),
+                "at least " + needed);
+        }
+        final RefCounts refs = new RefCounts(region, pool, b);
+        region.registerRecoveryStep(new RefCountRecovery(refs));
+        region.registerDetachHook(refs::close);
+        return refs;
+    }
+
+    private static void check(final Region region, final String field, final long found, final long required)
+    {
+        if (found != required)
+        {
+            throw new io.shmtx.region.RegionFormatException(region.file(), field, String.valueOf(found), String.valueOf(required));
+        }
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    /**
+     * Allocates a block from the pool and shares it: count 1, held by this process.
+     *
+     * @param size bytes.
+     * @return the handle.
+     */
+    public long allocate(final int size)
+    {
+        final long handle = pool.allocate(size);
+        try
+        {
+            share(handle);
+        }
+        catch (final RuntimeException ex)
+        {
+            pool.free(handle);
+            throw ex;
+        }
+        return handle;
+    }
+
+    /**
+     * Turns a block this process allocated (and owns) into a reference-counted one: count 1,
+     * held by this process; it is published, so the pool no longer frees it with its allocator.
+     *
+     * @param handle a block allocated by this process.
+     * @throws RefCountException when it is not owned by this process or already shared.
+     */
+    public void share(final long handle)
+    {
+        update(handle, Op.SHARE);
+    }
+
+    /**
+     * Adds a reference held by this process.
+     *
+     * @param handle a shared block with a count above zero.
+     * @throws StaleHandleException when the block was freed (count zero) or reused.
+     * @throws RefCountException when this process's ledger is full.
+     */
+    public void retain(final long handle)
+    {
+        update(handle, Op.RETAIN);
+    }
+
+    /**
+     * Drops a reference held by this process; the last one frees the block (after the grace
+     * period, if any).
+     *
+     * @param handle a shared block.
+     * @return whether this call brought the count to zero.
+     * @throws RefCountException when this process holds no reference to it (below zero).
+     * @throws StaleHandleException when the block was freed or reused.
+     */
+    public boolean release(final long handle)
+    {
+        return update(handle, Op.RELEASE);
+    }
+
+    /**
+     * Current count of a handle: 0 when the block was freed or is not shared.
+     *
+     * @param handle a handle.
+     * @return the count.
+     */
+    public int count(final long handle)
+    {
+        final int word = wordOffset(handle);
+        final long w = buffer.getLongVolatile(word);
+        return generation(w) == Handles.generation(handle) ? RefCountDescriptor.count(w) : 0;
+    }
+
+    /**
+     * References this process holds to a handle.
+     *
+     * @param handle a handle.
+     * @return the holding, 0 if none.
+     */
+    public long held(final long handle)
+    {
+        final int mine = mySlot();
+        synchronized (ledgerLock)
+        {
+            final int entry = findEntry(mine, handle, false);
+            return entry < 0 ? 0 : Math.max(0, buffer.getLong(entry + ENTRY_HELD_OFFSET));
+        }
+    }
+
+    /**
+     * Adds a callback run when a count reaches zero, just before the block is freed: in the
+     * process that brought it to zero, or in the process that recovers a dead holder. At least
+     * once: a process killed after its callback but before the free has it run again by its
+     * recoverer.
+     *
+     * @param callback receives the handle.
+     */
+    public void onZero(final LongConsumer callback)
+    {
+        if (callback == null)
+        {
+            throw new IllegalArgumentException("callback=null");
+        }
+        zeroListeners.add(callback);
+    }
+
+    private enum Op
+    {
+        SHARE, RETAIN, RELEASE
+    }
+
+    private boolean update(final long handle, final Op op)
+    {
+        final int word = wordOffset(handle);
+        final int generation = Handles.generation(handle);
+        final int[] cell = cell();
+        final boolean shared = cell[2] != 0;
+        if (shared)
+        {
+            sharedCellLock.lock();
+        }
+        try
+        {
+            return update(handle, op, word, generation, cell[0], cell[1]);
+        }
+        finally
+        {
+            if (shared)
+            {
+                sharedCellLock.unlock();
+            }
+        }
+    }
+
+    private boolean update(final long handle, final Op op, final int word, final int generation, final int me, final int cell)
+    {
+        buffer.putLong(cell + CELL_HELD_BEFORE_OFFSET, NOT_LOCKED);
+        buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, handle);
+        hook(1);
+        final long before;
+        try
+        {
+            before = lock(word, me, handle);
+        }
+        catch (final RuntimeException ex)
+        {
+            buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
+            throw ex;
+        }
+        hook(2);
+        final int entry;
+        final long heldBefore;
+        try
+        {
+            synchronized (ledgerLock)
+            {
+                validate(handle, op, before, generation, me);
+                entry = findEntry(me, handle, op != Op.RELEASE);
+                if (entry < 0 && op == Op.RELEASE)
+                {
+                    throw new RefCountException(file, "slot " + me + " holds no reference to handle " + Handles.toString(handle)
+                        + ": releasing it would take its holding below zero");
+                }
+                if (entry < 0)
+                {
+                    throw new RefCountException(file, "the ledger of slot " + me + " is full: capacity=" + ledgerCapacity
+                        + " handles (create the region with a larger RefCountConfig.ledgerCapacity); handle "
+                        + Handles.toString(handle) + " not " + (op == Op.SHARE ? "shared" : "retained"));
+                }
+                heldBefore = Math.max(0, buffer.getLong(entry + ENTRY_HELD_OFFSET));
+                if (op == Op.RELEASE && heldBefore == 0)
+                {
+                    throw new RefCountException(file, "slot " + me + " holds no reference to handle " + Handles.toString(handle)
+                        + ": releasing it would take its holding below zero");
+                }
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            buffer.putLongRelease(word, before); // refused: the word as it was, unlocked
+            buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
+            throw ex;
+        }
+        buffer.putLongRelease(cell + CELL_HELD_BEFORE_OFFSET, heldBefore);
+        hook(3);
+        final int newCount = op == Op.SHARE ? 1 : RefCountDescriptor.count(before) + (op == Op.RETAIN ? 1 : -1);
+        final boolean zero = op == Op.RELEASE && newCount == 0;
+        try
+        {
+            synchronized (ledgerLock)
+            {
+                if (heldBefore == 0 && op != Op.RELEASE)
+                {
+                    buffer.putLong(entry + ENTRY_TIME_OFFSET, region.coarseMillis());
+                }
+                buffer.putLongRelease(entry + ENTRY_HELD_OFFSET,
+                    zero && graceMillis > 0 ? PENDING_FREE : heldBefore + (op == Op.RELEASE ? -1 : 1));
+            }
+            hook(4);
+            if (op == Op.SHARE)
+            {
+                pool.publish(handle);
+            }
+            else if (zero && graceMillis == 0)
+            {
+                freeBlock(handle);
+            }
+            hook(5);
+        }
+        finally
+        {
+            buffer.putLongRelease(word, RefCountDescriptor.word(generation, newCount, -1));
+        }
+        hook(6);
+        buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
+        if (zero && graceMillis > 0)
+        {
+            scheduleFree(handle);
+        }
+        return zero;
+    }
+
+    private void validate(final long handle, final Op op, final long word, final int generation, final int me)
+    {
+        if (op == Op.SHARE)
+        {
+            if (!pool.isLive(handle) || pool.ownerSlot(handle) != me)
+            {
+                throw new RefCountException(file, "handle " + Handles.toString(handle)
+                    + " cannot be shared: share a block this process allocated and still owns");
+            }
+            if (generation(word) == generation && RefCountDescriptor.count(word) > 0)
+            {
+                throw new RefCountException(file, "handle " + Handles.toString(handle) + " is already shared (count "
+                    + RefCountDescriptor.count(word) + ")");
+            }
+            return;
+        }
+        if (generation(word) != generation || RefCountDescriptor.count(word) == 0 || !pool.isLive(handle))
+        {
+            throw new StaleHandleException(file, handle, "its count is zero: the block was freed or never shared");
+        }
+        if (op == Op.RETAIN && RefCountDescriptor.count(word) == MAX_COUNT)
+        {
+            throw new RefCountException(file, "handle " + Handles.toString(handle) + " has the largest count " + MAX_COUNT);
+        }
+    }
+
+    private void hook(final int step)
+    {
+        final StepHook h = stepHook;
+        if (h != null)
+        {
+            h.at(step);
+        }
+    }
+
+    /**
+     * Locks a count word for {@code me}; a waiter that finds the owner dead runs recovery.
+     *
+     * @return the word as it was, unlocked.
+     */
+    private long lock(final int word, final int me, final long handle)
+    {
+        final long deadline = System.nanoTime() + WAIT_NANOS;
+        long nextCheck = 0;
+        int spins = 0;
+        while (true)
+        {
+            final long w = buffer.getLongVolatile(word);
+            final int owner = lockOwner(w);
+            if (owner < 0)
+            {
+                if (buffer.compareAndSetLong(word, w, locked(w, me)))
+                {
+                    return w;
+                }
+                continue;
+            }
+            final long now = System.nanoTime();
+            if (owner != me && now > nextCheck)
+            {
+                nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
+                if (ownerGone(owner))
+                {
+                    region.recoverDeadSlots();
+                }
+            }
+            if (now > deadline)
+            {
+                throw new RefCountException(file, "the count of handle " + Handles.toString(handle) + " has been locked by slot "
+                    + owner + " for more than " + TimeUnit.NANOSECONDS.toSeconds(WAIT_NANOS) + " s");
+            }
+            if (++spins < 100)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                LockSupport.parkNanos(20_000);
+            }
+        }
+    }
+
+    boolean ownerGone(final int owner)
+    {
+        if (owner >= region.processSlots())
+        {
+            return true;
+        }
+        return ProcessTableDescriptor.state(region.slotStateWord(owner)) != ProcessTableDescriptor.STATE_ATTACHED
+            || !region.isAlive(owner);
+    }
+
+    void freeBlock(final long handle)
+    {
+        for (final LongConsumer listener : zeroListeners)
+        {
+            listener.accept(handle);
+        }
+        if (pool.isLive(handle))
+        {
+            pool.free(handle);
+        }
+    }
+
+    private void scheduleFree(final long handle)
+    {
+        ScheduledExecutorService timer = graceTimer;
+        if (timer == null)
+        {
+            synchronized (this)
+            {
+                timer = graceTimer;
+                if (timer == null)
+                {
+                    timer = Executors.newSingleThreadScheduledExecutor(r ->
+                    {
+                        final Thread t = new Thread(r, "shmtx-refcount-grace");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    graceTimer = timer;
+                }
+            }
+        }
+        timer.schedule(() -> freeAfterGrace(handle), graceMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void freeAfterGrace(final long handle)
+    {
+        if (closed)
+        {
+            return; // close() freed it already
+        }
+        final int[] cell = cell();
+        final int word = wordOffset(handle);
+        buffer.putLong(cell[1] + CELL_HELD_BEFORE_OFFSET, NOT_LOCKED);
+        buffer.putLongRelease(cell[1] + CELL_HANDLE_OFFSET, handle);
+        final long before = lock(word, cell[0], handle);
+        try
+        {
+            buffer.putLongRelease(cell[1] + CELL_HELD_BEFORE_OFFSET, PENDING_FREE);
+            synchronized (ledgerLock)
+            {
+                final int entry = findEntry(cell[0], handle, false);
+                if (entry < 0 || buffer.getLong(entry + ENTRY_HELD_OFFSET) != PENDING_FREE)
+                {
+                    return; // freed already (by close, or an earlier timer)
+                }
+                if (generation(before) == Handles.generation(handle) && RefCountDescriptor.count(before) == 0)
+                {
+                    freeBlock(handle);
+                }
+                buffer.putLongRelease(entry + ENTRY_HELD_OFFSET, 0);
+            }
+        }
+        finally
+        {
+            buffer.putLongRelease(word, unlocked(before));
+            buffer.putLongRelease(cell[1] + CELL_HANDLE_OFFSET, 0);
+        }
+    }
+
+    // ------------------------------------------------------------------ ledger and cells
+
+    /**
+     * Finds (or, with {@code insert}, creates) the ledger entry of {@code handle} in {@code slot}'s
+     * ledger. Open addressing; an entry whose holding is 0 may be reused; a never-used entry ends a
+     * probe. Caller holds the ledger lock (for its own slot) or the recovery lock (dead slot).
+     *
+     * @return the entry's offset, or -1 (absent, or full when inserting).
+     */
+    int findEntry(final int slot, final long handle, final boolean insert)
+    {
+        final int ledger = ledgerOffset(slot);
+        final int start = (int)((mix(handle) & Long.MAX_VALUE) % ledgerCapacity);
+        int reusable = -1;
+        int empty = -1;
+        for (int i = 0; i < ledgerCapacity; i++)
+        {
+            final int entry = ledger + ((start + i) % ledgerCapacity) * ENTRY_SIZE;
+            final long key = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
+            if (key == handle)
+            {
+                return entry;
+            }
+            if (key == 0)
+            {
+                empty = entry;
+                break;
+            }
+            if (reusable < 0 && buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET) == 0)
+            {
+                reusable = entry;
+            }
+        }
+        if (!insert)
+        {
+            return -1;
+        }
+        final int target = reusable >= 0 ? reusable : empty;
+        if (target >= 0)
+        {
+            buffer.putLong(target + ENTRY_HELD_OFFSET, 0);
+            buffer.putLongRelease(target + ENTRY_HANDLE_OFFSET, handle);
+        }
+        return target;
+    }
+
+    private static long mix(final long value)
+    {
+        long h = value * 0x9E3779B97F4A7C15L;
+        return h ^ (h >>> 29);
+    }
+
+    int ledgerOffset(final int slot)
+    {
+        return slotAreaBase + slot * slotAreaSize + cellsPerSlot * CELL_SIZE;
+    }
+
+    int cellOffset(final int slot, final int cell)
+    {
+        return slotAreaBase + slot * slotAreaSize + cell * CELL_SIZE;
+    }
+
+    /** {slot, cell offset, shared flag}. */
+    private int[] cell()
+    {
+        final int[] cell = cells.get();
+        if (cell != null && !closed)
+        {
+            return cell;
+        }
+        return newCell();
+    }
+
+    private synchronized int[] newCell()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("reference counts of region " + file + " are closed");
+        }
+        final int me = mySlot();
+        int index = leased.nextClearBit(0);
+        final int[] cell;
+        if (index < cellsPerSlot - 1)
+        {
+            leased.set(index);
+            cell = new int[] {me, cellOffset(me, index), 0};
+        }
+        else
+        {
+            cell = new int[] {me, cellOffset(me, cellsPerSlot - 1), 1};
+        }
+        cells.set(cell);
+        return cell;
+    }
+
+    private int mySlot()
+    {
+        final int me = region.slot();
+        if (me < 0)
+        {
+            throw new IllegalStateException("region " + file + ": attach() before using reference counts");
+        }
+        return me;
+    }
+
+    int wordOffset(final long handle)
+    {
+        final int tier = Handles.tier(handle);
+        final int index = Handles.index(handle);
+        if (tier < 0 || tier >= tierCount || index < 0 || index >= blockCount[tier])
+        {
+            throw new InvalidHandleException(file, handle, "it names no block of the pool");
+        }
+        return countsBase[tier] + index * Long.BYTES;
+    }
+
+    // ------------------------------------------------------------------ diagnostics
+
+    /**
+     * References held by a slot: handle to holding (PENDING entries excluded).
+     *
+     * @param slot process slot.
+     * @return a snapshot.
+     */
+    public Map<Long, Long> references(final int slot)
+    {
+        if (slot < 0 || slot >= region.processSlots())
+        {
+            throw new IllegalArgumentException("slot=" + slot + " is out of range 0.." + (region.processSlots() - 1));
+        }
+        final Map<Long, Long> result = new LinkedHashMap<>();
+        final int ledger = ledgerOffset(slot);
+        for (int i = 0; i < ledgerCapacity; i++)
+        {
+            final int entry = ledger + i * ENTRY_SIZE;
+            final long key = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
+            final long held = buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET);
+            if (key != 0 && held > 0)
+            {
+                result.put(key, held);
+            }
+        }
+        return result;
+    }
+
+    /**
+     * A reference held for a long time. Immutable.
+     *
+     * @param slot      holder's slot.
+     * @param handle    the handle.
+     * @param held      how many references.
+     * @param ageMillis since the first of them was taken.
+     */
+    public record HeldReference(int slot, long handle, long held, long ageMillis)
+    {
+    }
+
+    /**
+     * References held longer than {@code minAgeMillis}, by slot, oldest first.
+     *
+     * @param minAgeMillis age threshold.
+     * @return the report.
+     */
+    public List<HeldReference> leakReport(final long minAgeMillis)
+    {
+        final long now = region.coarseMillis();
+        final List<HeldReference> result = new ArrayList<>();
+        for (int s = 0; s < region.processSlots(); s++)
+        {
+            final int ledger = ledgerOffset(s);
+            for (int i = 0; i < ledgerCapacity; i++)
+            {
+                final int entry = ledger + i * ENTRY_SIZE;
+                final long key = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
+                final long held = buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET);
+                final long age = now - buffer.getLong(entry + ENTRY_TIME_OFFSET);
+                if (key != 0 && held > 0 && age >= minAgeMillis)
+                {
+                    result.add(new HeldReference(s, key, held, age));
+                }
+            }
+        }
+        result.sort((a, b) -> Long.compare(b.ageMillis(), a.ageMillis()));
+        return result;
+    }
+
+    /**
+     * Shared blocks nobody can release: count above zero but held by no live process's ledger,
+     * or still allocated with a count of zero and no grace pending. Scans every count word.
+     *
+     * @return handles of orphans.
+     */
+    public List<Long> orphanReport()
+    {
+        final Map<Long, Long> liveHoldings = new LinkedHashMap<>();
+        final Map<Long, Boolean> pending = new LinkedHashMap<>();
+        for (int s = 0; s < region.processSlots(); s++)
+        {
+            final boolean live = ProcessTableDescriptor.state(region.slotStateWord(s)) == ProcessTableDescriptor.STATE_ATTACHED
+                && region.isAlive(s);
+            final int ledger = ledgerOffset(s);
+            for (int i = 0; i < ledgerCapacity; i++)
+            {
+                final int entry = ledger + i * ENTRY_SIZE;
+                final long key = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
+                final long held = buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET);
+                if (key != 0 && held == PENDING_FREE)
+                {
+                    pending.put(key, true);
+                }
+                else if (key != 0 && held > 0 && live)
+                {
+                    liveHoldings.merge(key, held, Long::sum);
+                }
+            }
+        }
+        final List<Long> orphans = new ArrayList<>();
+        for (int t = 0; t < tierCount; t++)
+        {
+            for (int i = 0; i < blockCount[t]; i++)
+            {
+                final long w = buffer.getLongVolatile(countsBase[t] + i * Long.BYTES);
+                final long handle = Handles.handle(t, generation(w), i);
+                if (!pool.isLive(handle) || (RefCountDescriptor.count(w) == 0 && w == 0))
+                {
+                    continue;
+                }
+                if ((RefCountDescriptor.count(w) > 0 && !liveHoldings.containsKey(handle)) || (RefCountDescriptor.count(w) == 0 && !pending.containsKey(handle)))
+                {
+                    orphans.add(handle);
+                }
+            }
+        }
+        return orphans;
+    }
+
+    // ------------------------------------------------------------------ for recovery
+
+    Region region()
+    {
+        return region;
+    }
+
+    TieredPool pool()
+    {
+        return pool;
+    }
+
+    AtomicBuffer buffer()
+    {
+        return buffer;
+    }
+
+    Path file()
+    {
+        return file;
+    }
+
+    int base()
+    {
+        return base;
+    }
+
+    int ledgerCapacity()
+    {
+        return ledgerCapacity;
+    }
+
+    int cellsPerSlot()
+    {
+        return cellsPerSlot;
+    }
+
+    /**
+     * Releases every reference this process holds (a process that exits, cleanly or not, holds
+     * nothing afterwards: the blocks whose last holder it was are freed), frees blocks waiting
+     * for their grace period, and stops using the region. {@link Region#close()} calls it.
+     * Call when no other thread of this process uses the reference counts. Idempotent.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        final ScheduledExecutorService timer = graceTimer;
+        if (timer != null)
+        {
+            timer.shutdownNow();
+        }
+        final int me = region.slot();
+        if (me >= 0 && !region.isClosed())
+        {
+            final int ledger = ledgerOffset(me);
+            for (int i = 0; i < ledgerCapacity; i++)
+            {
+                final int entry = ledger + i * ENTRY_SIZE;
+                final long handle = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
+                long held = buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET);
+                if (handle == 0)
+                {
+                    continue;
+                }
+                if (held == PENDING_FREE)
+                {
+                    freeAfterGrace(handle);
+                }
+                while (held-- > 0)
+                {
+                    release(handle);
+                }
+            }
+        }
+        closed = true;
+    }
+}
