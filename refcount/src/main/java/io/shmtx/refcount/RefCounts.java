@@ -433,10 +433,14 @@ public final class RefCounts implements AutoCloseable
             }
             hook(5);
         }
-        finally
+        catch (final RuntimeException ex)
         {
+            // the ledger already says it: store the count that matches, unlocked, then report
             buffer.putLongRelease(word, RefCountDescriptor.word(generation, newCount, -1));
+            buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
+            throw ex;
         }
+        buffer.putLongRelease(word, RefCountDescriptor.word(generation, newCount, -1));
         hook(6);
         buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
         if (zero && graceMillis > 0)
