@@ -1,0 +1,118 @@
+package io.shmtx.deadlock;
+
+/**
+ * Layout of the lock-table section. Offsets relative to the section.
+ *
+ * <pre>
+ *     0  header: magic (64), version (32), lock count (32), cells per slot (32), process slots (32),
+ *            max wait ms (64)
+ *   128  policy (64): LockPolicy ordinal, switchable at run time by any process
+ *   256  counters (64 each): waits, aborts DIED, WOUNDED, NO_WAIT, TIMEOUT, DEADLOCK, wounds, grants
+ *  4096  transaction cells: processSlots x cellsPerSlot x 64 bytes
+ *   ...  lock entries: lockCount x 64 bytes, page aligned
+ * </pre>
+ *
+ * Transaction cell (64): id (64: sequence << 16 | cell + 1, 0 = idle) | timestamp (64) |
+ * state word (64: bits 0-1 state 0 idle 1 active 2 committing 3 aborted, bit 2 wounded, bits 8-15
+ * abort reason + 1, bits 16-23 priority) | waiting for (64: lock index + 1, bit 40 exclusive) |
+ * wait start (64, ms).
+ * <p>Lock entry (64): owner (64: bits 0-15 exclusive owner cell + 1, bits 16-63 version) |
+ * waiters (64: transactions registered as waiting for it) | 6 words of readers, four 16-bit cell
+ * ids (+1) each: 24 shared holders at most.
+ */
+public final class LockTableDescriptor
+{
+    /** "SHMTXLCK". */
+    public static final long MAGIC = 0x53484D54584C434BL;
+    /** Version. */
+    public static final int VERSION = 1;
+    /** Header fields. */
+    public static final int MAGIC_OFFSET = 0;
+    /** Version. */
+    public static final int VERSION_OFFSET = 8;
+    /** Lock count. */
+    public static final int LOCK_COUNT_OFFSET = 12;
+    /** Cells per slot. */
+    public static final int CELLS_PER_SLOT_OFFSET = 16;
+    /** Process slots. */
+    public static final int PROCESS_SLOTS_OFFSET = 20;
+    /** Max wait in ms. */
+    public static final int MAX_WAIT_OFFSET = 24;
+    /** Policy word. */
+    public static final int POLICY_OFFSET = 128;
+    /** Counters. */
+    public static final int COUNTERS_OFFSET = 256;
+    /** Counter index: waits. */
+    public static final int COUNT_WAITS = 0;
+    /** Counter index: wounds. */
+    public static final int COUNT_WOUNDS = 6;
+    /** Counter index: grants. */
+    public static final int COUNT_GRANTS = 7;
+    /** Cells. */
+    public static final int CELLS_OFFSET = 4096;
+    /** Cell size. */
+    public static final int CELL_SIZE = 64;
+    /** Cell: id. */
+    public static final int CELL_ID = 0;
+    /** Cell: timestamp. */
+    public static final int CELL_TIMESTAMP = 8;
+    /** Cell: state word. */
+    public static final int CELL_STATE = 16;
+    /** Cell: waiting-for. */
+    public static final int CELL_WAITING = 24;
+    /** Cell: wait start. */
+    public static final int CELL_WAIT_START = 32;
+    /** Lock entry size. */
+    public static final int ENTRY_SIZE = 64;
+    /** Entry: owner word. */
+    public static final int ENTRY_OWNER = 0;
+    /** Entry: waiter count. */
+    public static final int ENTRY_WAITERS = 8;
+    /** Entry: first reader word. */
+    public static final int ENTRY_READERS = 16;
+    /** Reader words per entry. */
+    public static final int READER_WORDS = 6;
+    /** Readers per entry. */
+    public static final int READERS = READER_WORDS * 4;
+    /** Most cells in a table (16-bit ids). */
+    public static final int MAX_CELLS = 65534;
+
+    /** Txn state: idle. */
+    public static final int IDLE = 0;
+    /** Txn state: active. */
+    public static final int ACTIVE = 1;
+    /** Txn state: committing (cannot be wounded). */
+    public static final int COMMITTING = 2;
+    /** Txn state: aborted. */
+    public static final int ABORTED = 3;
+
+    private LockTableDescriptor()
+    {
+    }
+
+    static int state(final long word)
+    {
+        return (int)(word & 3);
+    }
+
+    static boolean wounded(final long word)
+    {
+        return (word & 4) != 0;
+    }
+
+    static int priority(final long word)
+    {
+        return (int)((word >>> 16) & 0xFF);
+    }
+
+    static long stateWord(final int state, final boolean wounded, final AbortReason reason, final int priority)
+    {
+        return state | (wounded ? 4 : 0) | ((long)(reason == null ? 0 : reason.ordinal() + 1) << 8) | ((long)(priority & 0xFF) << 16);
+    }
+
+    static AbortReason reason(final long word)
+    {
+        final int r = (int)((word >>> 8) & 0xFF) - 1;
+        return r < 0 || r >= AbortReason.values().length ? null : AbortReason.values()[r];
+    }
+}

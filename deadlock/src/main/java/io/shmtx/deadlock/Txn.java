@@ -1,0 +1,596 @@
+package io.shmtx.deadlock;
+
+import static io.shmtx.deadlock.LockTableDescriptor.*;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.agrona.concurrent.AtomicBuffer;
+
+/**
+ * A transaction of the lock manager: its identity (a transaction cell of its process's slot),
+ * its age (a region-clock timestamp taken at its first begin and kept across restarts), its
+ * priority, and the locks it holds.
+ *
+ * <p>Not threadsafe: one thread at a time. Other processes see it only through its cell.
+ */
+public final class Txn implements AutoCloseable
+{
+    private final LockManager manager;
+    private final AtomicBuffer buffer;
+    private final int cell;
+    private final int cellOffset;
+    private final long timestamp;
+    private final int priority;
+    private final Map<Integer, LockMode> held = new LinkedHashMap<>();
+    private long sequence;
+    private int waitingOn = -1;
+    private LockMode waitingMode;
+    private long waitStartMillis;
+    private boolean closed;
+
+    Txn(final LockManager manager, final int cell, final long timestamp, final int priority)
+    {
+        this.manager = manager;
+        this.buffer = manager.buffer();
+        this.cell = cell;
+        this.cellOffset = manager.cellOffset(cell);
+        this.timestamp = timestamp;
+        this.priority = priority;
+        buffer.putLong(cellOffset + CELL_TIMESTAMP, timestamp);
+        buffer.putLong(cellOffset + CELL_WAITING, 0);
+        start();
+    }
+
+    private void start()
+    {
+        sequence++;
+        buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(ACTIVE, false, null, priority));
+        buffer.putLongRelease(cellOffset + CELL_ID, (sequence << 16) | (cell + 1));
+    }
+
+    /**
+     * The region-clock timestamp of the first begin: smaller is older.
+     *
+     * @return the timestamp.
+     */
+    public long timestamp()
+    {
+        return timestamp;
+    }
+
+    /**
+     * Identity: slot and sequence, as {@code (sequence << 16) | (cell + 1)}.
+     *
+     * @return the id.
+     */
+    public long id()
+    {
+        return (sequence << 16) | (cell + 1);
+    }
+
+    /**
+     * The transaction cell (slot x cells per slot + index).
+     *
+     * @return the cell.
+     */
+    public int cell()
+    {
+        return cell;
+    }
+
+    /**
+     * Priority, 0 to 255.
+     *
+     * @return the priority.
+     */
+    public int priority()
+    {
+        return priority;
+    }
+
+    /**
+     * Whether the transaction is active (not committed, aborted or closed).
+     *
+     * @return {@code true} while active.
+     */
+    public boolean isActive()
+    {
+        return !closed && state(buffer.getLongVolatile(cellOffset + CELL_STATE)) == ACTIVE;
+    }
+
+    /**
+     * Locks held, by lock entry index.
+     *
+     * @return a copy.
+     */
+    public Map<Integer, LockMode> held()
+    {
+        return new LinkedHashMap<>(held);
+    }
+
+    /**
+     * Takes {@code key}'s lock in {@code mode}, waiting as the policy allows (always bounded).
+     *
+     * @param key  a handle or any key.
+     * @param mode the mode.
+     * @throws TxAbortedException when the policy (or the bound) aborts the transaction; it then
+     *                            holds no lock.
+     */
+    public void lock(final long key, final LockMode mode)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(manager.maxWaitMillis());
+        long nextCheck = 0;
+        int spins = 0;
+        while (true)
+        {
+            final Decision decision = tryLock(key, mode);
+            if (decision == Decision.GRANTED)
+            {
+                return;
+            }
+            if (decision == Decision.ABORTED)
+            {
+                throw aborted(key);
+            }
+            final long now = System.nanoTime();
+            if (now > nextCheck)
+            {
+                nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
+                final int index = manager.lockIndex(key);
+                for (final int holder : manager.holders(index, cell, mode))
+                {
+                    if (manager.cellOwnerDead(holder))
+                    {
+                        manager.region().recoverDeadSlots(); // a dead holder: release its locks now
+                        break;
+                    }
+                }
+                if (manager.policy() == LockPolicy.DETECT)
+                {
+                    manager.detectDeadlocks();
+                }
+            }
+            if (now > deadline)
+            {
+                abort(AbortReason.TIMEOUT);
+                throw aborted(key);
+            }
+            if (++spins < 50)
+            {
+                Thread.onSpinWait();
+            }
+            else if (spins < 100)
+            {
+                Thread.yield();
+            }
+            else
+            {
+                LockSupport.parkNanos(Math.min(1_000_000L, 1_000L << Math.min(10, (spins - 100) / 10)));
+            }
+        }
+    }
+
+    /**
+     * Shared lock.
+     *
+     * @param key a handle or any key.
+     */
+    public void lockShared(final long key)
+    {
+        lock(key, LockMode.SHARED);
+    }
+
+    /**
+     * Exclusive lock (upgrades a shared one).
+     *
+     * @param key a handle or any key.
+     */
+    public void lockExclusive(final long key)
+    {
+        lock(key, LockMode.EXCLUSIVE);
+    }
+
+    private TxAbortedException aborted(final long key)
+    {
+        final AbortReason reason = LockTableDescriptor.reason(buffer.getLongVolatile(cellOffset + CELL_STATE));
+        return new TxAbortedException(manager.file(), reason == null ? AbortReason.TIMEOUT : reason,
+            "txn(slot " + cell / manager.cellsPerSlot() + ", ts " + timestamp + ") on key 0x" + Long.toHexString(key)
+            + " (lock " + manager.lockIndex(key) + ", policy " + manager.policy() + ")");
+    }
+
+    /**
+     * One non-blocking attempt: GRANTED, WAIT (conflict; the policy lets this transaction wait:
+     * try again later) or ABORTED (the transaction was aborted and released its locks).
+     *
+     * @param key  a handle or any key.
+     * @param mode the mode.
+     * @return the decision.
+     */
+    public Decision tryLock(final long key, final LockMode mode)
+    {
+        checkOpen();
+        if (checkAbortedOrWounded())
+        {
+            return Decision.ABORTED;
+        }
+        final int index = manager.lockIndex(key);
+        final LockMode current = held.get(index);
+        if (current == LockMode.EXCLUSIVE || (current == LockMode.SHARED && mode == LockMode.SHARED))
+        {
+            return granted(index, current);
+        }
+        final int entry = manager.entryOffset(index);
+        if (!held.containsKey(index) && (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1 != cell
+            && manager.holders(index, cell, mode).isEmpty() && hasBetterWaiter(index))
+        {
+            // free, but a waiter ranked before us goes first (never gate a holder or a claimant: it would wait for itself)
+            return waitFor(index, mode, List.of());
+        }
+        return mode == LockMode.SHARED ? trySharedLock(index, entry) : tryExclusiveLock(index, entry, current);
+    }
+
+    private Decision trySharedLock(final int index, final int entry)
+    {
+        final int lane = claimReaderLane(entry);
+        if (lane < 0)
+        {
+            return decide(index, LockMode.SHARED, manager.holders(index, cell, LockMode.EXCLUSIVE));
+        }
+        final int owner = (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1;
+        if (owner < 0 || owner == cell)
+        {
+            held.put(index, LockMode.SHARED);
+            return granted(index, LockMode.SHARED);
+        }
+        releaseReaderLane(entry); // a writer holds or claims it: back out while deciding
+        return decide(index, LockMode.SHARED, List.of(owner));
+    }
+
+    private Decision tryExclusiveLock(final int index, final int entry, final LockMode current)
+    {
+        while (true)
+        {
+            final long word = buffer.getLongVolatile(entry + ENTRY_OWNER);
+            final int owner = (int)(word & 0xFFFF) - 1;
+            if (owner >= 0 && owner != cell)
+            {
+                // the owner (perhaps only claiming, waiting for readers) and the readers: we wait for all
+                return decide(index, LockMode.EXCLUSIVE, manager.holders(index, cell, LockMode.EXCLUSIVE));
+            }
+            if (owner < 0 && !buffer.compareAndSetLong(entry + ENTRY_OWNER, word, ((word >>> 16) + 1) << 16 | (cell + 1)))
+            {
+                continue;
+            }
+            // we own the claim: readers other than us must leave first
+            final List<Integer> readers = manager.holders(index, cell, LockMode.EXCLUSIVE);
+            if (readers.isEmpty())
+            {
+                held.put(index, LockMode.EXCLUSIVE);
+                return granted(index, LockMode.EXCLUSIVE);
+            }
+            if (current == null)
+            {
+                held.put(index, null); // the claim is ours until granted or aborted: remember it
+            }
+            return decide(index, LockMode.EXCLUSIVE, readers);
+        }
+    }
+
+    private Decision granted(final int index, final LockMode mode)
+    {
+        if (waitingOn >= 0)
+        {
+            stopWaiting();
+        }
+        manager.count(COUNT_GRANTS);
+        return Decision.GRANTED;
+    }
+
+    /**
+     * A conflict with {@code holders}: the policy decides.
+     */
+    private Decision decide(final int index, final LockMode mode, final List<Integer> holders)
+    {
+        final LockPolicy policy = manager.policy();
+        switch (policy)
+        {
+            case NO_WAIT:
+                abort(AbortReason.NO_WAIT);
+                return Decision.ABORTED;
+            case WAIT_DIE:
+                for (final int holder : holders)
+                {
+                    if (!manager.olderThan(cell, holder))
+                    {
+                        abort(AbortReason.DIED);
+                        return Decision.ABORTED;
+                    }
+                }
+                break;
+            case WOUND_WAIT:
+                for (final int holder : holders)
+                {
+                    if (manager.olderThan(cell, holder))
+                    {
+                        manager.markVictim(holder, AbortReason.WOUNDED);
+                    }
+                }
+                break;
+            default:
+                break;
+        }
+        return waitFor(index, mode, holders);
+    }
+
+    private Decision waitFor(final int index, final LockMode mode, final List<Integer> holders)
+    {
+        if (waitingOn != index)
+        {
+            if (waitingOn >= 0)
+            {
+                stopWaiting();
+            }
+            waitingOn = index;
+            waitingMode = mode;
+            waitStartMillis = System.currentTimeMillis();
+            buffer.getAndAddLong(manager.entryOffset(index) + ENTRY_WAITERS, 1);
+            buffer.putLong(cellOffset + CELL_WAIT_START, waitStartMillis);
+            buffer.putLongVolatile(cellOffset + CELL_WAITING, (index + 1L) | (mode == LockMode.EXCLUSIVE ? 1L << 40 : 0));
+            manager.count(COUNT_WAITS);
+        }
+        else if (waitingMode != mode)
+        {
+            waitingMode = mode; // the same entry in another mode (two keys may share an entry)
+            buffer.putLongVolatile(cellOffset + CELL_WAITING, (index + 1L) | (mode == LockMode.EXCLUSIVE ? 1L << 40 : 0));
+        }
+        return Decision.WAIT;
+    }
+
+    private void stopWaiting()
+    {
+        buffer.putLongVolatile(cellOffset + CELL_WAITING, 0);
+        decrementWaiters(buffer, manager.entryOffset(waitingOn));
+        waitingOn = -1;
+        waitingMode = null;
+    }
+
+    static void decrementWaiters(final AtomicBuffer buffer, final int entry)
+    {
+        long waiters;
+        do
+        {
+            waiters = buffer.getLongVolatile(entry + ENTRY_WAITERS);
+        }
+        while (waiters > 0 && !buffer.compareAndSetLong(entry + ENTRY_WAITERS, waiters, waiters - 1));
+    }
+
+    /**
+     * Whether another registered waiter of this lock ranks before us (priority with aging, then
+     * age). Only scanned when the entry's waiter count says someone waits.
+     */
+    private boolean hasBetterWaiter(final int index)
+    {
+        if (buffer.getLongVolatile(manager.entryOffset(index) + ENTRY_WAITERS) == 0)
+        {
+            return false;
+        }
+        final long now = System.currentTimeMillis();
+        final long myRank = effectivePriority(priority, waitingOn == index ? waitStartMillis : now, now);
+        for (int c = 0; c < manager.totalCells(); c++)
+        {
+            if (c == cell)
+            {
+                continue;
+            }
+            final int offset = manager.cellOffset(c);
+            final long waiting = buffer.getLongVolatile(offset + CELL_WAITING);
+            if ((int)(waiting & 0xFFFF_FFFFL) - 1 != index)
+            {
+                continue;
+            }
+            final long state = buffer.getLongVolatile(offset + CELL_STATE);
+            if (LockTableDescriptor.state(state) != ACTIVE || wounded(state) || manager.cellOwnerDead(c))
+            {
+                continue;
+            }
+            final long rank = effectivePriority(LockTableDescriptor.priority(state), buffer.getLongVolatile(offset + CELL_WAIT_START), now);
+            if (rank > myRank || (rank == myRank && manager.olderThan(c, cell)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private long effectivePriority(final int base, final long since, final long now)
+    {
+        final long quarter = Math.max(1, manager.maxWaitMillis() / 4);
+        return base + Math.max(0, now - since) / quarter;
+    }
+
+    private int claimReaderLane(final int entry)
+    {
+        for (int w = 0; w < READER_WORDS; w++)
+        {
+            final int offset = entry + ENTRY_READERS + w * Long.BYTES;
+            while (true)
+            {
+                final long word = buffer.getLongVolatile(offset);
+                int free = -1;
+                for (int lane = 0; lane < 4 && free < 0; lane++)
+                {
+                    if (((word >>> (lane * 16)) & 0xFFFF) == 0)
+                    {
+                        free = lane;
+                    }
+                }
+                if (free < 0)
+                {
+                    break;
+                }
+                if (buffer.compareAndSetLong(offset, word, word | ((long)(cell + 1) << (free * 16))))
+                {
+                    return w * 4 + free;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private void releaseReaderLane(final int entry)
+    {
+        for (int w = 0; w < READER_WORDS; w++)
+        {
+            final int offset = entry + ENTRY_READERS + w * Long.BYTES;
+            while (true)
+            {
+                final long word = buffer.getLongVolatile(offset);
+                long cleared = word;
+                for (int lane = 0; lane < 4; lane++)
+                {
+                    if (((word >>> (lane * 16)) & 0xFFFF) == cell + 1)
+                    {
+                        cleared &= ~(0xFFFFL << (lane * 16));
+                    }
+                }
+                if (cleared == word || buffer.compareAndSetLong(offset, word, cleared))
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private void releaseAll()
+    {
+        if (waitingOn >= 0)
+        {
+            stopWaiting();
+        }
+        for (final Map.Entry<Integer, LockMode> e : held.entrySet())
+        {
+            final int entry = manager.entryOffset(e.getKey());
+            while (true)
+            {
+                final long word = buffer.getLongVolatile(entry + ENTRY_OWNER);
+                if ((int)(word & 0xFFFF) - 1 != cell
+                    || buffer.compareAndSetLong(entry + ENTRY_OWNER, word, ((word >>> 16) + 1) << 16))
+                {
+                    break;
+                }
+            }
+            releaseReaderLane(entry);
+        }
+        held.clear();
+    }
+
+    private boolean checkAbortedOrWounded()
+    {
+        final long state = buffer.getLongVolatile(cellOffset + CELL_STATE);
+        if (LockTableDescriptor.state(state) == ABORTED)
+        {
+            return true;
+        }
+        if (wounded(state))
+        {
+            final AbortReason reason = LockTableDescriptor.reason(state);
+            abort(reason == null ? AbortReason.WOUNDED : reason);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Aborts now if another transaction wounded this one (WOUND_WAIT) or chose it as a deadlock
+     * victim (DETECT). Lock operations check this themselves; long computations between them
+     * should call it.
+     *
+     * @throws TxAbortedException when wounded; the transaction then holds no lock.
+     */
+    public void checkWounded()
+    {
+        checkOpen();
+        if (checkAbortedOrWounded())
+        {
+            throw aborted(0);
+        }
+    }
+
+    /**
+     * Commits: from now on this transaction cannot be wounded; releases every lock.
+     *
+     * @throws TxAbortedException when it was wounded before committing (it is aborted instead).
+     */
+    public void commit()
+    {
+        checkOpen();
+        final long state = buffer.getLongVolatile(cellOffset + CELL_STATE);
+        if (LockTableDescriptor.state(state) != ACTIVE || wounded(state)
+            || !buffer.compareAndSetLong(cellOffset + CELL_STATE, state, stateWord(COMMITTING, false, null, priority)))
+        {
+            checkWounded();
+            throw aborted(0);
+        }
+        releaseAll();
+        buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(IDLE, false, null, priority));
+    }
+
+    /**
+     * Aborts: releases every lock. Idempotent.
+     */
+    public void abort()
+    {
+        abort(null);
+    }
+
+    private void abort(final AbortReason reason)
+    {
+        releaseAll();
+        final long state = buffer.getLongVolatile(cellOffset + CELL_STATE);
+        if (LockTableDescriptor.state(state) == ACTIVE && reason != null)
+        {
+            manager.countAbort(reason);
+        }
+        buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(ABORTED, false,
+            reason != null ? reason : LockTableDescriptor.reason(state), priority));
+    }
+
+    /**
+     * Starts again after an abort (or a commit), keeping the timestamp: a restarted transaction
+     * is older than every transaction begun since, so it cannot starve.
+     */
+    public void restart()
+    {
+        checkOpen();
+        abort(null);
+        start();
+    }
+
+    /**
+     * Aborts if still active and gives the transaction cell back. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        releaseAll();
+        buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(IDLE, false, null, priority));
+        closed = true;
+        manager.releaseCell(cell);
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("transaction " + id() + " is closed");
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.shmtx.deadlock;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.shmtx.testkit.TempRegions;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class LockManagerTest
+{
+    private final TempRegions temp = new TempRegions();
+
+    @AfterEach
+    void cleanUp() throws Exception
+    {
+        temp.close();
+    }
+
+    private LockFixture fixture(final LockPolicy policy)
+    {
+        final Path file = temp.newPath("locks");
+        LockFixture.create(file, LockManagerConfig.builder().locks(1024).transactionsPerProcess(16).policy(policy)
+            .maxWait(Duration.ofMillis(300)).build());
+        return new LockFixture(file);
+    }
+
+    @Test
+    void sharedLocksShareAndExclusiveExcludes()
+    {
+        try (LockFixture f = fixture(LockPolicy.WAIT_DIE); Txn old = f.locks.begin(); Txn young = f.locks.begin())
+        {
+            assertEquals(Decision.GRANTED, old.tryLock(1, LockMode.SHARED));
+            assertEquals(Decision.GRANTED, young.tryLock(1, LockMode.SHARED));
+            assertEquals(Decision.GRANTED, old.tryLock(1, LockMode.SHARED), "re-entrant");
+            assertEquals(Decision.WAIT, old.tryLock(1, LockMode.EXCLUSIVE), "upgrade waits for the other reader (younger)");
+            assertEquals(Decision.ABORTED, young.tryLock(1, LockMode.EXCLUSIVE), "a younger upgrader dies against the older claim");
+            assertFalse(young.isActive());
+            assertTrue(young.held().isEmpty(), "an aborted transaction holds nothing");
+            assertEquals(Decision.GRANTED, old.tryLock(1, LockMode.EXCLUSIVE), "the upgrade completes once the reader left");
+            old.commit();
+            assertTrue(f.locks.locksHeldPerSlot().isEmpty());
+        }
+    }
+
+    @Test
+    void waitDieLetsOnlyOlderRequestersWait()
+    {
+        try (LockFixture f = fixture(LockPolicy.WAIT_DIE); Txn old = f.locks.begin(); Txn young = f.locks.begin())
+        {
+            assertTrue(old.timestamp() < young.timestamp());
+            assertEquals(Decision.GRANTED, young.tryLock(7, LockMode.EXCLUSIVE));
+            assertEquals(Decision.WAIT, old.tryLock(7, LockMode.SHARED), "older waits for younger");
+            assertEquals(Decision.GRANTED, old.tryLock(8, LockMode.EXCLUSIVE));
+            assertEquals(Decision.ABORTED, young.tryLock(8, LockMode.SHARED), "younger dies");
+            final TxAbortedException ex = assertThrows(TxAbortedException.class, young::checkWounded);
+            assertEquals(AbortReason.DIED, ex.reason());
+            assertEquals(Decision.GRANTED, old.tryLock(7, LockMode.SHARED), "the dead one released lock 7");
+            young.restart();
+            assertTrue(young.isActive());
+            assertEquals(1, f.locks.aborts().get(AbortReason.DIED));
+            old.commit();
+        }
+    }
+
+    @Test
+    void woundWaitWoundsYoungerHoldersUnlessCommitting()
+    {
+        try (LockFixture f = fixture(LockPolicy.WOUND_WAIT); Txn old = f.locks.begin(); Txn young = f.locks.begin())
+        {
+            assertEquals(Decision.GRANTED, young.tryLock(3, LockMode.EXCLUSIVE));
+            assertEquals(Decision.WAIT, old.tryLock(3, LockMode.EXCLUSIVE), "older wounds and waits");
+            assertEquals(Decision.ABORTED, young.tryLock(4, LockMode.SHARED), "the wounded aborts at its next step");
+            assertEquals(AbortReason.WOUNDED, assertThrows(TxAbortedException.class, young::checkWounded).reason());
+            assertEquals(Decision.GRANTED, old.tryLock(3, LockMode.EXCLUSIVE));
+            young.restart();
+            assertEquals(Decision.WAIT, young.tryLock(3, LockMode.SHARED), "younger waits for older");
+            old.commit();
+            assertEquals(Decision.GRANTED, young.tryLock(3, LockMode.SHARED));
+            young.commit();
+            assertEquals(1, f.locks.stats().get("wounds"));
+        }
+    }
+
+    @Test
+    void aCommittingTransactionCannotBeWounded()
+    {
+        try (LockFixture f = fixture(LockPolicy.WOUND_WAIT); Txn old = f.locks.begin(); Txn young = f.locks.begin())
+        {
+            assertEquals(Decision.GRANTED, young.tryLock(3, LockMode.EXCLUSIVE));
+            young.commit();
+            assertFalse(f.locks.markVictim(young.cell(), AbortReason.WOUNDED));
+            assertEquals(Decision.GRANTED, old.tryLock(3, LockMode.EXCLUSIVE));
+        }
+    }
+
+    @Test
+    void noWaitAbortsAndTimeoutIsBounded()
+    {
+        try (LockFixture f = fixture(LockPolicy.NO_WAIT); Txn a = f.locks.begin(); Txn b = f.locks.begin())
+        {
+            assertEquals(Decision.GRANTED, b.tryLock(5, LockMode.EXCLUSIVE));
+            assertEquals(Decision.ABORTED, a.tryLock(5, LockMode.SHARED));
+            a.restart();
+            f.locks.setPolicy(LockPolicy.TIMEOUT);
+            assertEquals(LockPolicy.TIMEOUT, f.locks.policy(), "switched at run time");
+            final TxAbortedException ex = assertThrows(TxAbortedException.class, () -> a.lock(5, LockMode.SHARED));
+            assertEquals(AbortReason.TIMEOUT, ex.reason());
+            assertTrue(ex.getMessage().contains("policy TIMEOUT"), ex.getMessage());
+        }
+    }
+
+    @Test
+    void detectAbortsTheYoungestOfACycle()
+    {
+        try (LockFixture f = fixture(LockPolicy.DETECT); Txn a = f.locks.begin(); Txn b = f.locks.begin())
+        {
+            assertEquals(Decision.GRANTED, a.tryLock(10, LockMode.EXCLUSIVE));
+            assertEquals(Decision.GRANTED, b.tryLock(11, LockMode.EXCLUSIVE));
+            assertEquals(Decision.WAIT, a.tryLock(11, LockMode.EXCLUSIVE));
+            assertEquals(Decision.WAIT, b.tryLock(10, LockMode.EXCLUSIVE));
+            assertTrue(f.locks.waitForGraphText().contains("waits for"), f.locks.waitForGraphText());
+            assertEquals(1, f.locks.detectDeadlocks());
+            assertEquals(Decision.ABORTED, b.tryLock(10, LockMode.EXCLUSIVE), "the younger one is the victim");
+            assertEquals(Decision.GRANTED, a.tryLock(11, LockMode.EXCLUSIVE));
+            assertEquals(1, f.locks.aborts().get(AbortReason.DEADLOCK));
+            assertEquals("no waits\n", f.locks.waitForGraphText());
+        }
+    }
+
+    @Test
+    void higherPriorityWaiterIsServedFirst()
+    {
+        try (LockFixture f = fixture(LockPolicy.TIMEOUT); Txn holder = f.locks.begin(); Txn low = f.locks.begin(0);
+             Txn high = f.locks.begin(9))
+        {
+            assertEquals(Decision.GRANTED, holder.tryLock(20, LockMode.EXCLUSIVE));
+            assertEquals(Decision.WAIT, low.tryLock(20, LockMode.EXCLUSIVE));
+            assertEquals(Decision.WAIT, high.tryLock(20, LockMode.EXCLUSIVE));
+            holder.commit();
+            assertEquals(Decision.WAIT, low.tryLock(20, LockMode.EXCLUSIVE), "the older but lower-priority waiter yields");
+            assertEquals(Decision.GRANTED, high.tryLock(20, LockMode.EXCLUSIVE));
+            high.commit();
+            assertEquals(Decision.GRANTED, low.tryLock(20, LockMode.EXCLUSIVE));
+        }
+    }
+
+    @Test
+    void aDeadHoldersLocksAreReleasedForTheWaiter()
+    {
+        final Path file = temp.newPath("dead");
+        LockFixture.create(file, LockManagerConfig.builder().policy(LockPolicy.TIMEOUT).maxWait(Duration.ofSeconds(10)).build());
+        try (LockFixture survivor = new LockFixture(file))
+        {
+            final LockFixture victim = new LockFixture(file);
+            final Txn doomed = victim.locks.begin();
+            doomed.lock(42, LockMode.EXCLUSIVE);
+            doomed.lock(43, LockMode.SHARED);
+            victim.region.abandon(); // as if killed: no unlock, no detach
+            try (Txn waiter = survivor.locks.begin())
+            {
+                // sees the dead holder, runs recovery, proceeds (waiting out the bound would throw TIMEOUT)
+                waiter.lock(42, LockMode.EXCLUSIVE);
+                waiter.lock(43, LockMode.EXCLUSIVE);
+                waiter.commit();
+                assertEquals(0, survivor.locks.aborts().get(AbortReason.TIMEOUT));
+            }
+            assertTrue(survivor.locks.locksHeldPerSlot().isEmpty());
+        }
+    }
+}
