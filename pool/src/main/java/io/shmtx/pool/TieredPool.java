@@ -576,10 +576,10 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             {
                 nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
                 final long holder = buffer.getLongVolatile(tierHeader[tier] + LOCK_WORD_OFFSET);
-                if (holder != 0 && lockHolderGone(holder))
+                if (holder != 0 && region.isOwnerGone(holder))
                 {
                     // the recoverer died: take its lock word, clear the head bits, release
-                    final long mine = lockWord();
+                    final long mine = region.ownerToken();
                     if (buffer.compareAndSetLong(tierHeader[tier] + LOCK_WORD_OFFSET, holder, mine))
                     {
                         unlockTier(tier);
@@ -597,35 +597,9 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
 
     // ------------------------------------------------------------------ recovery lock
 
-    long lockWord()
-    {
-        final int mine = region.slot();
-        if (mine < 0)
-        {
-            throw new IllegalStateException("region " + file + ": attach() before using the pool");
-        }
-        return ((ProcessTableDescriptor.sequence(region.slotStateWord(mine)) & ((1L << 50) - 1)) << 13) | (mine + 1);
-    }
-
-    boolean lockHolderGone(final long holder)
-    {
-        final int holderSlot = (int)(holder & 0x1FFF) - 1;
-        if (holderSlot < 0 || holderSlot >= region.processSlots())
-        {
-            return true;
-        }
-        final long state = region.slotStateWord(holderSlot);
-        if (ProcessTableDescriptor.state(state) != ProcessTableDescriptor.STATE_ATTACHED
-            || (ProcessTableDescriptor.sequence(state) & ((1L << 50) - 1)) != holder >>> 13)
-        {
-            return true;
-        }
-        return !region.isAlive(holderSlot);
-    }
-
     void lockTier(final int tier)
     {
-        final long mine = lockWord();
+        final long mine = region.ownerToken();
         final int lock = tierHeader[tier] + LOCK_WORD_OFFSET;
         final long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
         while (!buffer.compareAndSetLong(lock, 0, mine))
@@ -635,7 +609,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             {
                 break;
             }
-            if (holder != 0 && lockHolderGone(holder) && buffer.compareAndSetLong(lock, holder, mine))
+            if (holder != 0 && region.isOwnerGone(holder) && buffer.compareAndSetLong(lock, holder, mine))
             {
                 break;
             }

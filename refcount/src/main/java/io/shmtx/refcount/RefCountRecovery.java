@@ -67,7 +67,7 @@ final class RefCountRecovery implements RecoveryStep
         }
         final AtomicBuffer buffer = refs.buffer();
         final int lock = refs.base() + RECOVERY_LOCK_OFFSET;
-        final long mine = lockWord(region, me);
+        final long mine = region.ownerToken();
         acquire(region, buffer, lock, mine);
         try
         {
@@ -256,11 +256,6 @@ final class RefCountRecovery implements RecoveryStep
         }
     }
 
-    private static long lockWord(final Region region, final int slot)
-    {
-        return ((ProcessTableDescriptor.sequence(region.slotStateWord(slot)) & ((1L << 50) - 1)) << 13) | (slot + 1);
-    }
-
     private void acquire(final Region region, final AtomicBuffer buffer, final int lock, final long mine)
     {
         final long deadline = System.nanoTime() + WAIT_NANOS;
@@ -271,7 +266,7 @@ final class RefCountRecovery implements RecoveryStep
             {
                 return;
             }
-            if (holder != 0 && holderGone(region, holder) && buffer.compareAndSetLong(lock, holder, mine))
+            if (holder != 0 && region.isOwnerGone(holder) && buffer.compareAndSetLong(lock, holder, mine))
             {
                 return;
             }
@@ -281,18 +276,5 @@ final class RefCountRecovery implements RecoveryStep
             }
             LockSupport.parkNanos(100_000);
         }
-    }
-
-    private static boolean holderGone(final Region region, final long holder)
-    {
-        final int slot = (int)(holder & 0x1FFF) - 1;
-        if (slot < 0 || slot >= region.processSlots())
-        {
-            return true;
-        }
-        final long state = region.slotStateWord(slot);
-        return ProcessTableDescriptor.state(state) != ProcessTableDescriptor.STATE_ATTACHED
-            || (ProcessTableDescriptor.sequence(state) & ((1L << 50) - 1)) != holder >>> 13
-            || !region.isAlive(slot);
     }
 }

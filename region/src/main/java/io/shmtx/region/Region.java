@@ -627,6 +627,50 @@ public final class Region implements AutoCloseable
         return attachSequence;
     }
 
+    private static final long TOKEN_SEQUENCE_MASK = (1L << 50) - 1;
+
+    /**
+     * A word naming this attachment (its slot and claim sequence), for modules that store "who
+     * holds this" in shared memory (lock words): {@link #isOwnerGone(long)} tells, from any
+     * process, whether that holder is still there. Never 0.
+     *
+     * @return the token.
+     * @throws IllegalStateException when not attached.
+     */
+    public long ownerToken()
+    {
+        final int mine = slot;
+        if (mine < 0)
+        {
+            throw new IllegalStateException("region " + file + ": attach() first");
+        }
+        return ((attachSequence & TOKEN_SEQUENCE_MASK) << 13) | (mine + 1);
+    }
+
+    /**
+     * Whether the attachment named by an {@link #ownerToken()} is gone: it detached, its slot was
+     * recovered or reused, or its process died (the kernel's word, not a timeout); a slot being
+     * recovered is gone too (its holder will not come back; a recoverer may need what it held). A
+     * token that names no slot (corrupt) is gone.
+     *
+     * @param token a token read from shared memory.
+     * @return {@code true} when nobody will release what the token's holder holds.
+     */
+    public boolean isOwnerGone(final long token)
+    {
+        final int owner = (int)(token & 0x1FFF) - 1;
+        if (owner < 0 || owner >= header.processSlots)
+        {
+            return true;
+        }
+        final long word = buffer.getLongVolatile(stateOffset(owner));
+        if ((sequence(word) & TOKEN_SEQUENCE_MASK) != token >>> 13)
+        {
+            return true;
+        }
+        return state(word) != STATE_ATTACHED || !isAlive(owner);
+    }
+
     /**
      * Whether the process owning {@code slot} is alive: its slot lock is held (by it, or by a
      * process recovering it). A stopped or stalled process is alive.
@@ -838,7 +882,7 @@ public final class Region implements AutoCloseable
                     return new OwnerDeathReport(info, me, results, false);
                 }
             }
-            final boolean hadRootsLock = roots.releaseIfHeldBy(dead, sequence(word) & ((1L << 51) - 1));
+            final boolean hadRootsLock = roots.releaseIfHeldBy(dead, sequence(word));
             results.add("region: roots lock " + (hadRootsLock ? "released" : "not held") + ", slot freed");
             buffer.putLongRelease(offset, stateWord(STATE_FREE, sequence(word)));
             return new OwnerDeathReport(info, me, results, true);

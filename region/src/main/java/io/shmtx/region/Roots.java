@@ -200,12 +200,11 @@ final class Roots
 
     private void lock()
     {
-        final int mySlot = region.slot();
-        if (mySlot < 0)
+        if (region.slot() < 0)
         {
             throw new IllegalStateException("region " + file + ": attach() before binding or unbinding roots");
         }
-        final long mine = lockWord(mySlot, region.attachSequence());
+        final long mine = region.ownerToken();
         final long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
         int spins = 0;
         while (true)
@@ -219,7 +218,7 @@ final class Roots
                 }
                 continue;
             }
-            if (holderIsGone(word))
+            if (region.isOwnerGone(word))
             {
                 if (buffer.compareAndSetLong(RegionDescriptor.ROOTS_LOCK_OFFSET, word, mine))
                 {
@@ -247,25 +246,6 @@ final class Roots
     private void unlock()
     {
         buffer.putLongRelease(RegionDescriptor.ROOTS_LOCK_OFFSET, 0);
-    }
-
-    private boolean holderIsGone(final long word)
-    {
-        final int slot = lockSlot(word);
-        if (slot < 0 || slot >= region.processSlots())
-        {
-            return true; // a corrupt lock word names no slot: nobody can release it but us
-        }
-        final long state = region.slotStateWord(slot);
-        final long sequence = word >>> 13;
-        if (ProcessTableDescriptor.state(state) != ProcessTableDescriptor.STATE_ATTACHED
-            || (ProcessTableDescriptor.sequence(state) & ((1L << 51) - 1)) != sequence)
-        {
-            // the holder detached or its slot was recovered: a recoverer holding its claim
-            // (RECOVERING) releases the lock itself, so only steal when the slot moved on.
-            return ProcessTableDescriptor.state(state) != ProcessTableDescriptor.STATE_RECOVERING;
-        }
-        return !region.isAlive(slot);
     }
 
     private void repair()
@@ -347,7 +327,7 @@ final class Roots
 
     static long lockWord(final int slot, final long sequence)
     {
-        return ((sequence & ((1L << 51) - 1)) << 13) | (slot + 1);
+        return ((sequence & ((1L << 50) - 1)) << 13) | (slot + 1);
     }
 
     private static int lockSlot(final long word)
