@@ -1,5 +1,6 @@
 package io.shmtx.cli;
 
+import io.shmtx.pool.TieredPool;
 import io.shmtx.region.Region;
 
 import java.io.IOException;
@@ -14,13 +15,16 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code shmtx attach-child FILE} (hidden, run by {@code demo} in its child JVMs): attaches to a
- * region, prints {@code ATTACHED slot=N pid=P}, waits until its standard input ends (or a bounded
- * time), prints {@code DETACHING slot=N} and detaches.
+ * region, prints {@code ATTACHED slot=N pid=P}; with {@code --allocate N} allocates N blocks of
+ * {@value #BLOCK_BYTES} bytes from the region's pool and prints {@code ALLOCATED N blocks of 64
+ * bytes}; waits until its standard input ends (or a bounded time); frees the blocks (printing
+ * {@code FREED N}), prints {@code DETACHING slot=N} and detaches.
  *
  * <p>Not threadsafe: picocli fills one instance per command line.
  */
@@ -30,6 +34,9 @@ import picocli.CommandLine.Spec;
     description = "Attach to FILE, print ATTACHED slot=N pid=P, hold the slot until standard input ends, detach.")
 final class AttachChildCommand implements Callable<Integer>
 {
+    /** Size of the blocks {@code --allocate} asks for. */
+    static final int BLOCK_BYTES = 64;
+
     @Spec
     private CommandSpec spec;
 
@@ -44,17 +51,48 @@ final class AttachChildCommand implements Callable<Integer>
         description = "Detach after this many seconds even if standard input is still open. Default: ${DEFAULT-VALUE}.")
     private long maxWaitSeconds;
 
+    @Option(names = "--allocate", paramLabel = "N", defaultValue = "0",
+        description = "After attaching, allocate N blocks of " + BLOCK_BYTES + " bytes from the region's pool;"
+            + " free them before detaching. Default: ${DEFAULT-VALUE}.")
+    private int allocate;
+
     @Override
     public Integer call() throws InterruptedException
     {
+        if (allocate < 0)
+        {
+            throw new ParameterException(spec.commandLine(),
+                "invalid value for --allocate: " + allocate + " is negative");
+        }
         final PrintWriter out = spec.commandLine().getOut();
         final Path real = RegionPaths.canonical(file);
-        try (Region region = noWatchdog ? Region.open(real, Duration.ZERO) : Region.open(real))
+        try (Region region = noWatchdog ? Region.open(real, Duration.ZERO) : Region.open(real);
+            // opened before attach(): the region wants recovery steps registered before it may run them
+            TieredPool pool = allocate > 0 ? TieredPool.open(region) : null)
         {
             final int slot = region.attach();
             out.println("ATTACHED slot=" + slot + " pid=" + ProcessHandle.current().pid());
             out.flush();
+            final long[] handles = new long[allocate];
+            for (int i = 0; i < allocate; i++)
+            {
+                handles[i] = pool.allocate(BLOCK_BYTES);
+                pool.putLong(handles[i], 0, ProcessHandle.current().pid());
+            }
+            if (allocate > 0)
+            {
+                out.println("ALLOCATED " + allocate + " blocks of " + BLOCK_BYTES + " bytes");
+                out.flush();
+            }
             final boolean ended = awaitEndOfInput(System.in, Duration.ofSeconds(maxWaitSeconds));
+            for (final long handle : handles)
+            {
+                pool.free(handle);
+            }
+            if (allocate > 0)
+            {
+                out.println("FREED " + allocate);
+            }
             out.println((ended ? "DETACHING" : "TIMED OUT, DETACHING") + " slot=" + slot);
             out.flush();
         }

@@ -1,5 +1,8 @@
 package io.shmtx.cli;
 
+import io.shmtx.pool.PoolConfig;
+import io.shmtx.pool.TierConfig;
+import io.shmtx.pool.TieredPool;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionConfig;
 import io.shmtx.region.RegionInfo;
@@ -8,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -21,8 +25,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code shmtx create FILE}: creates a region file (an error if a region is there already) and
- * prints its layout. Does not attach.
+ * {@code shmtx create FILE}: creates a region file (an error if a region is there already),
+ * optionally with a pool section, and prints its layout. Does not attach.
  *
  * <p>Not threadsafe: picocli fills one instance per command line.
  */
@@ -30,9 +34,17 @@ import picocli.CommandLine.Spec;
     name = "create",
     mixinStandardHelpOptions = true,
     defaultValueProvider = CreateCommand.Defaults.class,
-    description = "Create a region file and print its layout. Fails if a region exists at FILE.")
+    description = "Create a region file (with --pool: with a tiered block pool) and print its layout."
+        + " Fails if a region exists at FILE.")
 final class CreateCommand implements Callable<Integer>
 {
+    /**
+     * {@code PoolConfig.defaults()} tiers as {@code --pool-tiers} takes them, spaced so that the help can wrap
+     * them (a test keeps the two equal).
+     */
+    static final String DEFAULT_POOL_TIERS =
+        "32:8192, 64:8192, 128:4096, 256:2048, 512:1024, 1k:512, 4k:256, 16k:64, 64k:16";
+
     @Spec
     private CommandSpec spec;
 
@@ -61,10 +73,21 @@ final class CreateCommand implements Callable<Integer>
         description = "Heartbeat interval of attached processes, in ms (10 to 3600000). Default: ${DEFAULT-VALUE}.")
     private long heartbeatMs;
 
+    @Option(names = "--pool",
+        description = "Add a tiered block pool section (the pool module's default tiers unless --pool-tiers).")
+    private boolean pool;
+
+    @Option(names = "--pool-tiers", paramLabel = "SIZE:COUNT", split = ",", converter = TierSpec.class,
+        description = "The pool's tiers, smallest block first: block size (bytes, or with k, m, g; a multiple of 8)"
+            + " and block count, optionally :RESERVE (blocks only critical requests may take), e.g."
+            + " 64:8192,4k:256. Implies --pool. Default: " + DEFAULT_POOL_TIERS + ".")
+    private List<TierConfig> poolTiers;
+
     @Override
     public Integer call()
     {
-        final RegionConfig config = config();
+        final PoolConfig poolConfig = pool || poolTiers != null ? poolConfig() : null;
+        final RegionConfig config = config(poolConfig);
         final PrintWriter out = spec.commandLine().getOut();
         final Path real = RegionPaths.canonical(file);
         try (Region region = Region.create(real, config))
@@ -73,22 +96,62 @@ final class CreateCommand implements Callable<Integer>
             out.println("created region " + info.file());
             RegionPrinter.header(out, info, Region.lockFilePath(real));
             RegionPrinter.sections(out, info);
+            if (poolConfig != null)
+            {
+                try (TieredPool created = TieredPool.open(region))
+                {
+                    PoolPrinter.config(out, created.config());
+                }
+            }
         }
         out.flush();
         return 0;
     }
 
-    private RegionConfig config()
+    private PoolConfig poolConfig()
+    {
+        if (poolTiers == null)
+        {
+            return PoolConfig.defaults();
+        }
+        try
+        {
+            final PoolConfig.Builder builder = PoolConfig.builder();
+            poolTiers.forEach(builder::tier);
+            return builder.build();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ParameterException(spec.commandLine(), "invalid value for --pool-tiers: " + ex.getMessage(), ex);
+        }
+    }
+
+    private RegionConfig config(final PoolConfig poolConfig)
     {
         try
         {
-            return RegionConfig.builder()
+            final RegionConfig.Builder builder = RegionConfig.builder()
                 .size(size)
                 .processSlots(processSlots)
                 .rootSlots(rootSlots)
                 .heartbeatInterval(Duration.ofMillis(heartbeatMs))
-                .permissions(permissions)
-                .build();
+                .permissions(permissions);
+            final RegionConfig regionOnly = builder.build(); // checks --process-slots before the pool uses it
+            if (poolConfig == null)
+            {
+                return regionOnly;
+            }
+            try
+            {
+                builder.section(TieredPool.section(poolConfig, processSlots));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                final String option = poolTiers == null ? "--pool" : "--pool-tiers";
+                throw new ParameterException(spec.commandLine(),
+                    "invalid value for " + option + ": " + ex.getMessage(), ex);
+            }
+            return builder.build();
         }
         catch (final IllegalArgumentException ex)
         {

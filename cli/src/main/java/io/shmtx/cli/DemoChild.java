@@ -43,16 +43,17 @@ final class DemoChild implements AutoCloseable
     }
 
     /**
-     * Starts {@code shmtx attach-child file --no-watchdog} in a new JVM.
+     * Starts {@code shmtx attach-child file --no-watchdog --allocate blocks} in a new JVM.
      *
-     * @param name label for messages, e.g. {@code "child 1"}.
-     * @param file region file.
+     * @param name   label for messages, e.g. {@code "child 1"}.
+     * @param file   region file.
+     * @param blocks pool blocks the child allocates after attaching (0: none).
      * @return the running child.
      * @throws CliException when the JVM cannot be started.
      */
-    static DemoChild start(final String name, final Path file)
+    static DemoChild start(final String name, final Path file, final int blocks)
     {
-        final List<String> command = command(file);
+        final List<String> command = command(file, blocks);
         try
         {
             return new DemoChild(name, new ProcessBuilder(command).redirectErrorStream(true).start());
@@ -63,7 +64,7 @@ final class DemoChild implements AutoCloseable
         }
     }
 
-    private static List<String> command(final Path file)
+    private static List<String> command(final Path file, final int blocks)
     {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -78,6 +79,7 @@ final class DemoChild implements AutoCloseable
         command.add(file.toAbsolutePath().toString());
         command.add("--no-watchdog");
         command.add("--max-wait-s=60");
+        command.add("--allocate=" + blocks);
         return command;
     }
 

@@ -141,7 +141,7 @@ final class RegionPrinter
         }
     }
 
-    private static String time(final long epochMillis)
+    static String time(final long epochMillis)
     {
         return TIME.format(Instant.ofEpochMilli(epochMillis).atZone(ZoneId.systemDefault())
             .truncatedTo(ChronoUnit.MILLIS));

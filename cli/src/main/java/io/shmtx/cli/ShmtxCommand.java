@@ -18,10 +18,11 @@ import picocli.CommandLine.IVersionProvider;
     name = "shmtx",
     mixinStandardHelpOptions = true,
     versionProvider = ShmtxCommand.Version.class,
-    description = "Create, inspect and demonstrate shmtx region files (shared memory between JVM processes).",
+    description = "Create, inspect, watch and demonstrate shmtx region files (shared memory between JVM processes).",
     subcommands = {
         CreateCommand.class,
         InspectCommand.class,
+        StatCommand.class,
         DemoCommand.class,
         AttachChildCommand.class,
         HelpCommand.class,

@@ -117,6 +117,73 @@ class CliErrorsTest
     }
 
     @Test
+    void statOfAMissingFileNamesIt() throws IOException
+    {
+        final Path missing = dir.toRealPath().resolve("no-such-region");
+
+        final Cli.Result result = Cli.run("stat", missing.toString(), "--once");
+
+        assertOneLineError(result, Main.EXIT_ERROR, missing.toString(), "does not exist");
+        assertFalse(Files.exists(Region.lockFilePath(missing)), "stat must not leave a lock file");
+    }
+
+    @Test
+    void statOfATextFileNamesTheMagicAndLeavesNoLockFile() throws IOException
+    {
+        final Path text = dir.toRealPath().resolve("notes.txt");
+        Files.writeString(text, "not a region\n".repeat(800), StandardCharsets.US_ASCII);
+
+        final Cli.Result result = Cli.run("stat", text.toString());
+
+        assertOneLineError(result, Main.EXIT_ERROR, text.toString(), "magic=");
+        assertFalse(Files.exists(Region.lockFilePath(text)), "a lock file was left beside a file that is not a region");
+    }
+
+    @Test
+    void badStatOptionsAreUsageErrorsNamingTheOption()
+    {
+        final String file = temp.newPath("never-opened").toString();
+
+        assertOneLineError(Cli.run("stat", file, "--interval-ms", "0"), Main.EXIT_USAGE,
+            "--interval-ms", "10..3600000");
+        assertOneLineError(Cli.run("stat", file, "--interval-ms", "soon"), Main.EXIT_USAGE, "--interval-ms", "'soon'");
+        assertOneLineError(Cli.run("stat", file, "--count", "-1"), Main.EXIT_USAGE, "--count", "-1");
+        assertOneLineError(Cli.run("stat", file, "--once", "--count", "3"), Main.EXIT_USAGE, "--once", "--count 3");
+        assertOneLineError(Cli.run("stat", file, "--leaks-older-than-ms", "-5"), Main.EXIT_USAGE,
+            "--leaks-older-than-ms", "-5");
+        assertOneLineError(Cli.run("stat"), Main.EXIT_USAGE, "FILE");
+        assertFalse(Files.exists(Region.lockFilePath(Path.of(file))), "a usage error must not touch the region");
+    }
+
+    @Test
+    void badPoolTiersAreUsageErrorsNamingTheValue()
+    {
+        final Path file = temp.newPath("bad-tiers");
+        final String[][] cases = {
+            {"32", "'32' is not BLOCKSIZE:COUNT"},
+            {"32:many", "count 'many' is not a whole number"},
+            {"x:10", "'x' is not a size"},
+            {"33:10", "blockSize=33 must be a multiple of 8"},
+            {"0:10", "blockSize=0"},
+            {"32:0", "blockCount=0"},
+            {"32:10:10", "reserve=10"},
+            {"2g:1", "blockSize=2147483648 is larger than"},
+            {"64:10,32:10", "blockSize=32 must be larger than tier 0 blockSize=64"},
+            {"", "'' is not BLOCKSIZE:COUNT"},
+            {"1m:4096", "pool needs"},
+        };
+        for (final String[] c : cases)
+        {
+            final Cli.Result result = Cli.run("create", file.toString(), "--pool-tiers", c[0]);
+            assertOneLineError(result, Main.EXIT_USAGE, "--pool-tiers", c[1]);
+        }
+        assertOneLineError(Cli.run("create", file.toString(), "--pool", "--process-slots", "0"), Main.EXIT_USAGE,
+            "--process-slots", "processSlots=0");
+        assertFalse(Files.exists(file), "no bad value may create the file");
+        assertFalse(Files.exists(Region.lockFilePath(file)), "no bad value may create the lock file");
+    }
+
+    @Test
     void unknownCommandsOptionsAndMissingArgumentsAreUsageErrors()
     {
         assertOneLineError(Cli.run("frobnicate"), Main.EXIT_USAGE, "'frobnicate'");
@@ -138,8 +205,8 @@ class CliErrorsTest
     {
         final Cli.Result help = Cli.run("--help");
         assertEquals(0, help.exitCode(), help::toString);
-        assertTrue(help.out().contains("create") && help.out().contains("inspect") && help.out().contains("demo"),
-            help::toString);
+        assertTrue(help.out().contains("create") && help.out().contains("inspect") && help.out().contains("demo")
+            && help.out().contains("stat"), help::toString);
         assertFalse(help.out().contains("attach-child"), help::toString);
 
         final Cli.Result createHelp = Cli.run("help", "create");

@@ -68,11 +68,16 @@ final class PoolRecovery implements RecoveryStep
             {
                 final Listing listing = new Listing(pool, t, null);
                 final List<Integer> candidates = new ArrayList<>();
+                int stillAllocated = 0;
                 for (int i = 0; i < count; i++)
                 {
                     final int header = pool.blockHeader(t, i);
                     final long word = buffer.getLongVolatile(header);
                     final int state = state(word);
+                    if (state == ALLOCATED && owner(word) != dead.slot())
+                    {
+                        stillAllocated++;
+                    }
                     if (owner(word) == dead.slot() && (state == ALLOCATED || state == CACHED))
                     {
                         final int generation = state == ALLOCATED ? nextGeneration(generation(word)) : generation(word);
@@ -99,6 +104,14 @@ final class PoolRecovery implements RecoveryStep
                             inFlight++;
                         }
                     }
+                }
+                // the dead process may have died between a block's state change and its counter bump:
+                // make allocations - frees equal the blocks still allocated (exact unless a live thread is
+                // in that same window right now)
+                final long counted = pool.countedInUse(t);
+                if (counted != stillAllocated)
+                {
+                    buffer.getAndAddLong(pool.tierHeader(t) + RETIRED_FREES_OFFSET, counted - stillAllocated);
                 }
                 if (settle(region, t, live, listing))
                 {

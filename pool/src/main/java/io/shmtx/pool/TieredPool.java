@@ -1154,6 +1154,24 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     }
 
     /**
+     * Allocations minus frees of a tier, summed over every cell and the retired totals.
+     */
+    long countedInUse(final int tier)
+    {
+        final int h = tierHeader[tier];
+        long inUse = buffer.getLongVolatile(h + RETIRED_ALLOCATIONS_OFFSET) - buffer.getLongVolatile(h + RETIRED_FREES_OFFSET);
+        for (int s = 0; s < region.processSlots(); s++)
+        {
+            for (int c = 0; c < cellsPerSlot; c++)
+            {
+                final int counters = cellOffset(s, c) + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE;
+                inUse += buffer.getLongOpaque(counters + COUNTER_ALLOCATIONS) - buffer.getLongOpaque(counters + COUNTER_FREES);
+            }
+        }
+        return inUse;
+    }
+
+    /**
      * Blocks allocated by a process and held longer than {@code minAgeMillis}, oldest first.
      * Scans every block header: O(blocks).
      *
@@ -1202,13 +1220,13 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         {
             if (histogram[b] != 0)
             {
-                out.append(String.format("  <= %10d B : %d%n", 1L << b, histogram[b]));
+                out.append(String.format(java.util.Locale.ROOT, "  <= %10d B : %d%n", 1L << b, histogram[b]));
             }
         }
         out.append("tier fit:\n");
         for (final TierStats t : stats.tiers())
         {
-            out.append(String.format("  tier %2d %8d B: allocations=%d fragmentation=%.1f%% fallbacks=%d failures=%d%n",
+            out.append(String.format(java.util.Locale.ROOT, "  tier %2d %8d B: allocations=%d fragmentation=%.1f%% fallbacks=%d failures=%d%n",
                 t.tier(), t.blockSize(), t.allocations(), 100 * t.fragmentation(), t.fallbacks(), t.failures()));
         }
         return out.toString();

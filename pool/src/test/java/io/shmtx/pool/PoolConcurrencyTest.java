@@ -159,6 +159,15 @@ class PoolConcurrencyTest
             }
             awaitNoProcessBut(f);
             assertTrue(reports.stream().allMatch(OwnerDeathReport::completed), reports.toString());
+            for (final TierStats tier : f.pool.stats().tiers())
+            {
+                // the dead processes' unpublished blocks were given back and counted as frees;
+                // what stays in use is what they published (nobody frees those in this test)
+                assertTrue(tier.inUse() <= tier.outstanding(), "tier " + tier.tier() + ": in use " + tier.inUse()
+                    + " <= outstanding " + tier.outstanding());
+                assertEquals(f.pool.validate().tiers().get(tier.tier()).allocated(), tier.inUse(),
+                    "tier " + tier.tier() + ": in use equals the allocated blocks found by validate");
+            }
             // every block of every tier can be handed out exactly once more: none lost, none twice
             for (int t = 0; t < strict.tiers().size(); t++)
             {
