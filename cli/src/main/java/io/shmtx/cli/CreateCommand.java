@@ -1,8 +1,13 @@
 package io.shmtx.cli;
 
+import io.shmtx.deadlock.LockManager;
+import io.shmtx.deadlock.LockManagerConfig;
+import io.shmtx.deadlock.LockPolicy;
 import io.shmtx.pool.PoolConfig;
 import io.shmtx.pool.TierConfig;
 import io.shmtx.pool.TieredPool;
+import io.shmtx.refcount.RefCountConfig;
+import io.shmtx.refcount.RefCounts;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionConfig;
 import io.shmtx.region.RegionInfo;
@@ -26,7 +31,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code shmtx create FILE}: creates a region file (an error if a region is there already),
- * optionally with a pool section, and prints its layout. Does not attach.
+ * optionally with a pool section, reference counts on its blocks and a lock table, and prints its
+ * layout. Does not attach.
  *
  * <p>Not threadsafe: picocli fills one instance per command line.
  */
@@ -34,8 +40,9 @@ import picocli.CommandLine.Spec;
     name = "create",
     mixinStandardHelpOptions = true,
     defaultValueProvider = CreateCommand.Defaults.class,
-    description = "Create a region file (with --pool: with a tiered block pool) and print its layout."
-        + " Fails if a region exists at FILE.")
+    description = "Create a region file (with --pool: with a tiered block pool; with --refcounts: with reference"
+        + " counts on its blocks; with --locks: with a lock table) and print its layout. Fails if a region exists"
+        + " at FILE.")
 final class CreateCommand implements Callable<Integer>
 {
     /**
@@ -83,11 +90,32 @@ final class CreateCommand implements Callable<Integer>
             + " 64:8192,4k:256. Implies --pool. Default: " + DEFAULT_POOL_TIERS + ".")
     private List<TierConfig> poolTiers;
 
+    @Option(names = "--refcounts",
+        description = "Add reference counts on the pool's blocks (the refcount module's defaults)."
+            + " Needs --pool or --pool-tiers.")
+    private boolean refcounts;
+
+    @Option(names = "--locks",
+        description = "Add a lock table section (the deadlock module's defaults; the policy from --lock-policy).")
+    private boolean locks;
+
+    @Option(names = "--lock-policy", paramLabel = "POLICY",
+        description = "The lock table's policy: ${COMPLETION-CANDIDATES} (processes may switch it later)."
+            + " Implies --locks. Default: ${DEFAULT-VALUE}.")
+    private LockPolicy lockPolicy;
+
     @Override
     public Integer call()
     {
         final PoolConfig poolConfig = pool || poolTiers != null ? poolConfig() : null;
-        final RegionConfig config = config(poolConfig);
+        if (refcounts && poolConfig == null)
+        {
+            throw new ParameterException(spec.commandLine(),
+                "--refcounts needs a pool to count references to: add --pool or --pool-tiers");
+        }
+        final RefCountConfig refCountConfig = refcounts ? RefCountConfig.defaults() : null;
+        final LockManagerConfig lockConfig = locks || lockPolicyGiven() ? lockConfig() : null;
+        final RegionConfig config = config(poolConfig, refCountConfig, lockConfig);
         final PrintWriter out = spec.commandLine().getOut();
         final Path real = RegionPaths.canonical(file);
         try (Region region = Region.create(real, config))
@@ -102,6 +130,14 @@ final class CreateCommand implements Callable<Integer>
                 {
                     PoolPrinter.config(out, created.config());
                 }
+            }
+            if (refCountConfig != null)
+            {
+                RefCountPrinter.config(out, refCountConfig);
+            }
+            if (lockConfig != null)
+            {
+                LockPrinter.config(out, lockConfig);
             }
         }
         out.flush();
@@ -126,7 +162,18 @@ final class CreateCommand implements Callable<Integer>
         }
     }
 
-    private RegionConfig config(final PoolConfig poolConfig)
+    private boolean lockPolicyGiven()
+    {
+        return spec.commandLine().getParseResult().hasMatchedOption("--lock-policy");
+    }
+
+    private LockManagerConfig lockConfig()
+    {
+        return LockManagerConfig.builder().policy(lockPolicy).build();
+    }
+
+    private RegionConfig config(final PoolConfig poolConfig, final RefCountConfig refCountConfig,
+        final LockManagerConfig lockConfig)
     {
         try
         {
@@ -136,20 +183,46 @@ final class CreateCommand implements Callable<Integer>
                 .rootSlots(rootSlots)
                 .heartbeatInterval(Duration.ofMillis(heartbeatMs))
                 .permissions(permissions);
-            final RegionConfig regionOnly = builder.build(); // checks --process-slots before the pool uses it
-            if (poolConfig == null)
+            final RegionConfig regionOnly = builder.build(); // checks --process-slots before the sections use it
+            if (poolConfig == null && lockConfig == null)
             {
                 return regionOnly;
             }
-            try
+            if (poolConfig != null)
             {
-                builder.section(TieredPool.section(poolConfig, processSlots));
+                try
+                {
+                    builder.section(TieredPool.section(poolConfig, processSlots));
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    final String option = poolTiers == null ? "--pool" : "--pool-tiers";
+                    throw new ParameterException(spec.commandLine(),
+                        "invalid value for " + option + ": " + ex.getMessage(), ex);
+                }
             }
-            catch (final IllegalArgumentException ex)
+            if (refCountConfig != null)
             {
-                final String option = poolTiers == null ? "--pool" : "--pool-tiers";
-                throw new ParameterException(spec.commandLine(),
-                    "invalid value for " + option + ": " + ex.getMessage(), ex);
+                try
+                {
+                    builder.section(RefCounts.section(poolConfig, refCountConfig, processSlots));
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new ParameterException(spec.commandLine(), "invalid --refcounts: " + ex.getMessage(), ex);
+                }
+            }
+            if (lockConfig != null)
+            {
+                try
+                {
+                    builder.section(LockManager.section(lockConfig, processSlots));
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new ParameterException(spec.commandLine(),
+                        "invalid value for --process-slots with --locks: " + ex.getMessage(), ex);
+                }
             }
             return builder.build();
         }
@@ -176,7 +249,8 @@ final class CreateCommand implements Callable<Integer>
     }
 
     /**
-     * The defaults shown in the help and used when an option is absent: the region module's own.
+     * The defaults shown in the help and used when an option is absent: the region module's own
+     * (and the deadlock module's policy).
      */
     static final class Defaults implements IDefaultValueProvider
     {
@@ -196,6 +270,7 @@ final class CreateCommand implements Callable<Integer>
                 case "--root-slots": return Integer.toString(DEFAULTS.rootSlots());
                 case "--permissions": return PosixFilePermissions.toString(DEFAULTS.permissions());
                 case "--heartbeat-ms": return Long.toString(DEFAULTS.heartbeatInterval().toMillis());
+                case "--lock-policy": return LockManagerConfig.defaults().policy().name();
                 default: return null;
             }
         }

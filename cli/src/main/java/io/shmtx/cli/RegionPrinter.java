@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -173,5 +174,54 @@ final class RegionPrinter
             return millis / 3_600_000 + " h";
         }
         return millis / 86_400_000L + " d";
+    }
+
+    /**
+     * The process in a slot.
+     *
+     * @param processes {@code Region.processes()}.
+     * @param slot      the slot.
+     * @return its process, or null when the slot is free.
+     */
+    static ProcessSlotInfo process(final List<ProcessSlotInfo> processes, final int slot)
+    {
+        for (final ProcessSlotInfo process : processes)
+        {
+            if (process.slot() == slot)
+            {
+                return process;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The pid of a slot's process.
+     *
+     * @param process the process, or null for a free slot.
+     * @return the pid, "-" when the slot is free.
+     */
+    static String pid(final ProcessSlotInfo process)
+    {
+        return process == null ? "-" : Long.toString(process.pid());
+    }
+
+    /**
+     * A slot's state in lower case: attached, dead (not recovered yet), recovering, or free.
+     *
+     * @param process the process, or null for a free slot.
+     * @return the state.
+     */
+    static String slotState(final ProcessSlotInfo process)
+    {
+        if (process == null)
+        {
+            return "free";
+        }
+        if (!process.alive())
+        {
+            return "dead";
+        }
+        return process.state().toLowerCase(Locale.ROOT);
     }
 }

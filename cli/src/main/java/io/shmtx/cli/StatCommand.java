@@ -1,6 +1,5 @@
 package io.shmtx.cli;
 
-import io.shmtx.pool.TieredPool;
 import io.shmtx.region.Region;
 
 import java.io.Console;
@@ -24,15 +23,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code shmtx stat FILE}: the pool statistics of a region, once or refreshed until interrupted.
- * Opens the region without attaching and without a watchdog (it never runs recovery and takes no
- * process slot), and its pool for reading only.
+ * {@code shmtx stat FILE}: the pool statistics of a region, its lock table's and its reference
+ * counts' diagnostics when it has them, once or refreshed until interrupted. Opens the region
+ * without attaching and without a watchdog (it never runs recovery and takes no process slot),
+ * and its pool, lock table and reference counts for reading only.
  *
  * <p>Not threadsafe: picocli fills one instance per command line.
  *
- * <p>Bounded: each refresh reads the region once (the leak report scans every block header); the
+ * <p>Bounded: each refresh reads the region once (the leak report scans every block header, the
+ * locks part the lock table, the references part every ledger and count word); the
  * wait between refreshes ends at once on Ctrl-C, when a shutdown hook asks the loop to stop and
- * waits (at most {@link #STOP_WAIT}) until it has closed the pool and the region.
+ * waits (at most {@link #STOP_WAIT}) until it has closed what it opened and the region.
  */
 @Command(
     name = "stat",
@@ -41,6 +42,10 @@ import picocli.CommandLine.Spec;
         "Print a region's pool statistics: a header line (file, time, attached processes), the tier table"
             + " (block size, capacity, reserve, in use, outstanding incl. thread caches, high-water, utilisation,"
             + " allocations, frees, failures, fallbacks, fragmentation) and overall utilisation.",
+        "With a lock table (create --locks): the policy, the counters (grants, waits, wounds, aborts by reason),"
+            + " the locks each process slot holds and the wait-for graph. With reference counts (create --refcounts):"
+            + " the handles and references each process slot holds and the count of orphans (blocks no live process"
+            + " holds a reference to).",
         "Refreshes every --interval-ms until interrupted (Ctrl-C), clearing the screen when standard output is a"
             + " terminal; --once prints once. Does not attach and never recovers dead processes.",
     })
@@ -74,13 +79,19 @@ final class StatCommand implements Callable<Integer>
 
     @Option(names = "--leaks-older-than-ms", paramLabel = "MS",
         description = "Also list the blocks allocated MS ms ago or earlier and not freed: handle, owner slot, its pid,"
-            + " age, block size. Ages come from the region's coarse clock, which only advances while a process is"
-            + " attached.")
+            + " age, block size; and with reference counts, the references taken MS ms ago or earlier and still held:"
+            + " slot, handle, references, age. Ages come from the region's coarse clock, which only advances while a"
+            + " process is attached.")
     private Long leaksOlderThanMs;
 
     @Option(names = "--patterns",
         description = "Also print the request-size histogram and how well requests fit the tiers.")
     private boolean patterns;
+
+    @Option(names = "--orphans",
+        description = "With reference counts: also list the handles of the orphans (shared blocks no live process"
+            + " holds a reference to).")
+    private boolean orphans;
 
     @Override
     public Integer call()
@@ -91,10 +102,9 @@ final class StatCommand implements Callable<Integer>
         final long refreshes = once ? 1 : count;
         if (refreshes == 1)
         {
-            try (Region region = open(real);
-                TieredPool pool = StatView.hasPool(region) ? TieredPool.open(region) : null)
+            try (Region region = open(real); StatView.Readers readers = StatView.open(region))
             {
-                print(out, region, pool);
+                print(out, region, readers);
             }
             return 0;
         }
@@ -108,7 +118,7 @@ final class StatCommand implements Callable<Integer>
         }
         finally
         {
-            stopped.countDown(); // the region and pool are closed by now
+            stopped.countDown(); // the region and its readers are closed by now
             removeShutdownHook(onExit);
         }
         return 0;
@@ -145,16 +155,16 @@ final class StatCommand implements Callable<Integer>
         return Region.open(real, Duration.ZERO);
     }
 
-    private void print(final PrintWriter out, final Region region, final TieredPool pool)
+    private void print(final PrintWriter out, final Region region, final StatView.Readers readers)
     {
-        StatView.print(out, region, pool, leaksOlderThanMs == null ? StatView.NO_LEAK_REPORT : leaksOlderThanMs,
-            patterns, "");
+        StatView.print(out, region, readers, leaksOlderThanMs == null ? StatView.NO_LEAK_REPORT : leaksOlderThanMs,
+            patterns, orphans, "");
     }
 
     private void watch(final PrintWriter out, final Path real, final long refreshes, final CountDownLatch stopRequested)
     {
         final boolean terminal = stdoutIsTerminal();
-        try (Region region = open(real); TieredPool pool = StatView.hasPool(region) ? TieredPool.open(region) : null)
+        try (Region region = open(real); StatView.Readers readers = StatView.open(region))
         {
             final Object fileKey = fileKey(real);
             for (long n = 1; refreshes == 0 || n <= refreshes; n++)
@@ -171,7 +181,7 @@ final class StatCommand implements Callable<Integer>
                 {
                     out.println();
                 }
-                print(out, region, pool);
+                print(out, region, readers);
                 if ((refreshes != 0 && n == refreshes) || stopRequested.await(intervalMs, TimeUnit.MILLISECONDS))
                 {
                     return;

@@ -1,7 +1,9 @@
 package io.shmtx.cli;
 
+import io.shmtx.deadlock.LockManager;
 import io.shmtx.pool.PoolStats;
 import io.shmtx.pool.TieredPool;
+import io.shmtx.refcount.RefCounts;
 import io.shmtx.region.ProcessSlotInfo;
 import io.shmtx.region.Region;
 import io.shmtx.region.Section;
@@ -13,7 +15,8 @@ import java.util.List;
 /**
  * What {@code shmtx stat} prints once: a header line (file, time, attached processes), then the
  * pool's tier table and overall utilisation, optionally the request patterns and the leak
- * report; or "no pool section". The demo prints the same view.
+ * report, or "no pool section"; then, when the region has them, the "locks" part (lock table)
+ * and the "references" part (reference counts). The demo prints the same view.
  *
  * <p>This class is threadsafe (it has no state).
  */
@@ -34,9 +37,21 @@ final class StatView
      */
     static boolean hasPool(final Region region)
     {
+        return hasSection(region, SectionSpec.POOL);
+    }
+
+    /**
+     * Whether the region has a section.
+     *
+     * @param region an open region.
+     * @param id     a {@link SectionSpec} id.
+     * @return whether it has one.
+     */
+    static boolean hasSection(final Region region, final int id)
+    {
         for (final Section section : region.sections())
         {
-            if (section.id() == SectionSpec.POOL)
+            if (section.id() == id)
             {
                 return true;
             }
@@ -45,7 +60,41 @@ final class StatView
     }
 
     /**
-     * Prints the view.
+     * Opens what the view reads of a region: its pool, lock table and reference counts, each
+     * when the region has its section (reference counts also need the pool). Opening registers
+     * their recovery steps on {@code region}; an inspector that never attaches never runs them.
+     *
+     * @param region an open region.
+     * @return the readers; close them before the region.
+     */
+    static Readers open(final Region region)
+    {
+        final TieredPool pool = hasPool(region) ? TieredPool.open(region) : null;
+        LockManager locks = null;
+        try
+        {
+            locks = hasSection(region, SectionSpec.LOCK_TABLE) ? LockManager.open(region) : null;
+            final boolean refcount = hasSection(region, SectionSpec.REFCOUNT);
+            final RefCounts refs = refcount && pool != null ? RefCounts.open(region, pool) : null;
+            return new Readers(pool, locks, refs, refcount);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (locks != null)
+            {
+                locks.close();
+            }
+            if (pool != null)
+            {
+                pool.close();
+            }
+            throw ex;
+        }
+    }
+
+    /**
+     * Prints the view of a region that has no lock table or reference counts (or of which they
+     * are not to be shown).
      *
      * @param out                  where to print.
      * @param region               an open region, attached or not.
@@ -57,31 +106,64 @@ final class StatView
     static void print(final PrintWriter out, final Region region, final TieredPool pool,
         final long leaksOlderThanMillis, final boolean patterns, final String indent)
     {
-        header(out, region, indent);
+        print(out, region, new Readers(pool, null, null, false), leaksOlderThanMillis, patterns, false, indent);
+    }
+
+    /**
+     * Prints the view.
+     *
+     * @param out                  where to print.
+     * @param region               an open region, attached or not.
+     * @param readers              what {@link #open} opened of it.
+     * @param leaksOlderThanMillis leak report threshold (blocks and references), or {@link #NO_LEAK_REPORT}.
+     * @param patterns             whether to print {@link TieredPool#patternsReport()}.
+     * @param orphans              whether to list the handles of orphaned reference-counted blocks.
+     * @param indent               prefix of every line.
+     */
+    static void print(final PrintWriter out, final Region region, final Readers readers,
+        final long leaksOlderThanMillis, final boolean patterns, final boolean orphans, final String indent)
+    {
+        final List<ProcessSlotInfo> processes = region.processes();
+        header(out, region, processes, indent);
+        final TieredPool pool = readers.pool();
         if (pool == null)
         {
             out.println(indent + "no pool section (shmtx create --pool makes a region with one)");
-            out.flush();
-            return;
         }
-        final PoolStats stats = pool.stats();
-        PoolPrinter.tiers(out, stats, indent);
-        PoolPrinter.overall(out, stats, indent);
-        if (patterns)
+        else
         {
-            out.println(indent + "patterns");
-            pool.patternsReport().lines().forEach(line -> out.println(indent + "  " + line));
+            final PoolStats stats = pool.stats();
+            PoolPrinter.tiers(out, stats, indent);
+            PoolPrinter.overall(out, stats, indent);
+            if (patterns)
+            {
+                out.println(indent + "patterns");
+                pool.patternsReport().lines().forEach(line -> out.println(indent + "  " + line));
+            }
+            if (leaksOlderThanMillis != NO_LEAK_REPORT)
+            {
+                PoolPrinter.leaks(out, pool.leakReport(leaksOlderThanMillis), leaksOlderThanMillis, indent);
+            }
         }
-        if (leaksOlderThanMillis != NO_LEAK_REPORT)
+        if (readers.locks() != null)
         {
-            PoolPrinter.leaks(out, pool.leakReport(leaksOlderThanMillis), leaksOlderThanMillis, indent);
+            LockPrinter.stat(out, readers.locks(), processes, indent);
+        }
+        if (readers.refs() != null)
+        {
+            RefCountPrinter.stat(out, readers.refs(), processes, region.processSlots(), orphans, leaksOlderThanMillis,
+                indent);
+        }
+        else if (readers.refcountSection())
+        {
+            out.println(indent + "references: the region has a refcount section but no pool section to count in");
         }
         out.flush();
     }
 
-    private static void header(final PrintWriter out, final Region region, final String indent)
+    private static void header(final PrintWriter out, final Region region, final List<ProcessSlotInfo> processes,
+        final String indent)
     {
-        final List<ProcessSlotInfo> processes = region.processes();
         final long attached = processes.stream().filter(p -> p.alive() && "ATTACHED".equals(p.state())).count();
         final long dead = processes.stream().filter(p -> !p.alive()).count();
         final long recovering = processes.size() - attached - dead;
@@ -89,5 +171,37 @@ final class StatView
             + ": attached processes: " + attached + " of " + region.processSlots() + " slots"
             + (dead > 0 ? ", " + dead + " dead (not recovered yet)" : "")
             + (recovering > 0 ? ", " + recovering + " being recovered" : ""));
+    }
+
+    /**
+     * What the view reads of a region, each null when the region lacks its section. Closing
+     * closes each (not the region); close before the region detaches, or on a region that never
+     * attached (closing reference counts of an attached region releases its references). Not
+     * threadsafe.
+     *
+     * @param pool            the pool.
+     * @param locks           the lock table.
+     * @param refs            the reference counts (null also when the region has no pool).
+     * @param refcountSection whether the region has a reference-count section.
+     */
+    record Readers(TieredPool pool, LockManager locks, RefCounts refs, boolean refcountSection)
+        implements AutoCloseable
+    {
+        @Override
+        public void close()
+        {
+            if (refs != null)
+            {
+                refs.close();
+            }
+            if (locks != null)
+            {
+                locks.close();
+            }
+            if (pool != null)
+            {
+                pool.close();
+            }
+        }
     }
 }

@@ -184,6 +184,45 @@ class CliErrorsTest
     }
 
     @Test
+    void aBadLockPolicyIsAUsageErrorNamingTheValueAndThePolicies()
+    {
+        final Path file = temp.newPath("bad-policy");
+
+        assertOneLineError(Cli.run("create", file.toString(), "--locks", "--lock-policy", "WAIT_FOREVER"),
+            Main.EXIT_USAGE, "--lock-policy", "'WAIT_FOREVER'", "WAIT_DIE, WOUND_WAIT, NO_WAIT, TIMEOUT, DETECT");
+        assertOneLineError(Cli.run("create", file.toString(), "--lock-policy", "wound-wait"), Main.EXIT_USAGE,
+            "--lock-policy", "'wound-wait'");
+        assertOneLineError(Cli.run("create", file.toString(), "--lock-policy"), Main.EXIT_USAGE, "--lock-policy");
+        assertFalse(Files.exists(file), "a bad policy must not create the file");
+        assertFalse(Files.exists(Region.lockFilePath(file)), "a bad policy must not create the lock file");
+    }
+
+    @Test
+    void refcountsWithoutAPoolIsAUsageError()
+    {
+        final Path file = temp.newPath("refcounts-no-pool");
+
+        assertOneLineError(Cli.run("create", file.toString(), "--refcounts"), Main.EXIT_USAGE,
+            "--refcounts", "--pool or --pool-tiers");
+        assertOneLineError(Cli.run("create", file.toString(), "--refcounts", "--locks"), Main.EXIT_USAGE,
+            "--refcounts", "--pool or --pool-tiers");
+        assertFalse(Files.exists(file), "--refcounts without a pool must not create the file");
+        assertFalse(Files.exists(Region.lockFilePath(file)),
+            "--refcounts without a pool must not create the lock file");
+    }
+
+    @Test
+    void aLockTableTooLargeForTheProcessSlotsIsAUsageError()
+    {
+        final Path file = temp.newPath("locks-too-many-slots");
+
+        assertOneLineError(Cli.run("create", file.toString(), "--locks", "--process-slots", "4096"), Main.EXIT_USAGE,
+            "--process-slots", "--locks", "processSlots=4096", "65534 transaction cells");
+        assertFalse(Files.exists(file));
+        assertFalse(Files.exists(Region.lockFilePath(file)));
+    }
+
+    @Test
     void unknownCommandsOptionsAndMissingArgumentsAreUsageErrors()
     {
         assertOneLineError(Cli.run("frobnicate"), Main.EXIT_USAGE, "'frobnicate'");

@@ -1,0 +1,95 @@
+package io.shmtx.cli;
+
+import io.shmtx.deadlock.LockManager;
+import io.shmtx.deadlock.LockManagerConfig;
+import io.shmtx.region.ProcessSlotInfo;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Prints a lock table as text: its policy, counters, the locks each process slot holds and the
+ * wait-for graph ({@code stat}), and (for {@code create}) its configuration.
+ *
+ * <p>This class is threadsafe (it has no state).
+ */
+final class LockPrinter
+{
+    private static final String ABORTS = "aborts.";
+    private static final String HELD_ROW = "%4s %8s  %-10s %7s";
+
+    private LockPrinter()
+    {
+    }
+
+    /**
+     * The "locks" part of {@code stat}: policy, counters since creation, locks held per slot and
+     * the wait-for graph.
+     *
+     * @param out       where to print.
+     * @param locks     the lock table, opened on the region (attached or not).
+     * @param processes the region's process table ({@code Region.processes()}), for pids.
+     * @param indent    prefix of every line.
+     */
+    static void stat(final PrintWriter out, final LockManager locks, final List<ProcessSlotInfo> processes,
+        final String indent)
+    {
+        out.println(indent + "locks: policy " + locks.policy());
+        final List<String> counters = new ArrayList<>();
+        final List<String> aborts = new ArrayList<>();
+        long abortTotal = 0;
+        for (final Map.Entry<String, Long> counter : locks.stats().entrySet())
+        {
+            if (counter.getKey().startsWith(ABORTS))
+            {
+                aborts.add(counter.getKey().substring(ABORTS.length()) + " " + counter.getValue());
+                abortTotal += counter.getValue();
+            }
+            else
+            {
+                counters.add(counter.getKey() + " " + counter.getValue());
+            }
+        }
+        out.println(indent + "  counters: " + String.join(", ", counters));
+        out.println(indent + "  aborts by reason (" + abortTotal + "): " + String.join(", ", aborts));
+        held(out, locks.locksHeldPerSlot(), processes, indent);
+        out.println(indent + "  wait-for graph");
+        locks.waitForGraphText().lines().forEach(line -> out.println(indent + "    " + line));
+    }
+
+    private static void held(final PrintWriter out, final Map<Integer, Integer> perSlot,
+        final List<ProcessSlotInfo> processes, final String indent)
+    {
+        final int total = perSlot.values().stream().mapToInt(Integer::intValue).sum();
+        if (perSlot.isEmpty())
+        {
+            out.println(indent + "  locks held: none");
+            return;
+        }
+        out.println(indent + "  locks held: " + total + " by " + perSlot.size()
+            + (perSlot.size() == 1 ? " slot" : " slots"));
+        out.println(indent + "    " + String.format(Locale.ROOT, HELD_ROW, "SLOT", "PID", "STATE", "LOCKS"));
+        perSlot.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
+        {
+            final ProcessSlotInfo process = RegionPrinter.process(processes, e.getKey());
+            out.println(indent + "    " + String.format(Locale.ROOT, HELD_ROW, e.getKey(), RegionPrinter.pid(process),
+                RegionPrinter.slotState(process), e.getValue()));
+        });
+    }
+
+    /**
+     * A lock table's configuration, as {@code create} made it.
+     *
+     * @param out    where to print.
+     * @param config the configuration the section was made with.
+     */
+    static void config(final PrintWriter out, final LockManagerConfig config)
+    {
+        out.println("lock table (" + config.locks() + " locks, " + config.transactionsPerProcess()
+            + " open transactions per process, policy " + config.policy() + ", waits bounded by "
+            + config.maxWait().toMillis() + " ms)");
+    }
+}
