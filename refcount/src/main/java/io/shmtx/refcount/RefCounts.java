@@ -584,6 +584,24 @@ public final class RefCounts implements AutoCloseable
             return; // close() freed it already
         }
         final int[] cell = cell();
+        if (cell[2] != 0)
+        {
+            sharedCellLock.lock();
+            try
+            {
+                freeAfterGrace(handle, cell);
+            }
+            finally
+            {
+                sharedCellLock.unlock();
+            }
+            return;
+        }
+        freeAfterGrace(handle, cell);
+    }
+
+    private void freeAfterGrace(final long handle, final int[] cell)
+    {
         final int word = wordOffset(handle);
         buffer.putLong(cell[1] + CELL_HELD_BEFORE_OFFSET, NOT_LOCKED);
         buffer.putLongRelease(cell[1] + CELL_HANDLE_OFFSET, handle);
