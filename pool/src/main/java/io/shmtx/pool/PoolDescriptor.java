@@ -38,7 +38,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  * <pre>
  *     0  intent (64): bits 0-3 operation (0 none, 1 pop main, 2 push main, 3 pop reserve, 4 push reserve)
  *        | bits 4-9 tier | bits 10-20 block count | bits 32-63 first block index
- *    64  per tier, 32 bytes: allocations, frees, bytes requested, bytes granted (single writer)
+ *    64  per tier, 32 bytes: allocations, frees, bytes requested, 0 (single writer; bytes granted
+ *        are allocations x block size)
  *   ...  request-size histogram: 32 buckets x 8 bytes (bucket b counts sizes in (2^(b-1), 2^b])
  * </pre>
  */
@@ -137,8 +138,6 @@ public final class PoolDescriptor
     public static final int COUNTER_FREES = SIZE_OF_LONG;
     /** Counter: bytes requested. */
     public static final int COUNTER_BYTES_REQUESTED = 2 * SIZE_OF_LONG;
-    /** Counter: bytes granted. */
-    public static final int COUNTER_BYTES_GRANTED = 3 * SIZE_OF_LONG;
 
     /** Block header size. */
     public static final int BLOCK_HEADER_SIZE = 16;

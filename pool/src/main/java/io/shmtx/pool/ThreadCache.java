@@ -1,14 +1,12 @@
 package io.shmtx.pool;
 
-import java.lang.ref.WeakReference;
-
 /**
  * One thread's cache of blocks per tier and its cell in the region (intent word, counters).
  * Used only by its thread (or, for the shared overflow cache, under the pool's lock).
  */
 final class ThreadCache
 {
-    final WeakReference<Thread> thread;
+    final Thread owner;
     final int slot;
     final int cellIndex;
     final int cell;
@@ -18,7 +16,7 @@ final class ThreadCache
 
     ThreadCache(final Thread thread, final int slot, final int cellIndex, final int cell, final boolean shared, final int[] capacities)
     {
-        this.thread = new WeakReference<>(thread);
+        this.owner = thread;
         this.slot = slot;
         this.cellIndex = cellIndex;
         this.cell = cell;
@@ -57,7 +55,6 @@ final class ThreadCache
 
     boolean threadIsDead()
     {
-        final Thread t = thread.get();
-        return t == null || !t.isAlive();
+        return !owner.isAlive();
     }
 }

@@ -98,6 +98,8 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private final List<ThresholdListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicIntegerArray lastLevel;
     private volatile ThreadCache sharedCache;
+    /** Last cache handed out: a racy one-entry memo in front of the ThreadLocal (its fields are final, so safe to read). */
+    private ThreadCache lastCache;
     private volatile int slot = -1;
     private volatile boolean closed;
 
@@ -219,12 +221,17 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         final long handle = tryAllocate(size, priority);
         if (handle == Handles.NULL)
         {
-            final int tier = tierFor(size);
-            throw new PoolExhaustedException(file, tier, blockSize[tier], size, strict
-                ? "strict mode: no fallback to larger tiers" : "every tier from " + tier + " up is exhausted"
-                + (priority == Priority.NORMAL ? " (the emergency reserve needs Priority.CRITICAL)" : ""));
+            throw exhausted(size, priority);
         }
         return handle;
+    }
+
+    private PoolExhaustedException exhausted(final int size, final Priority priority)
+    {
+        final int tier = tierFor(size);
+        return new PoolExhaustedException(file, tier, blockSize[tier], size, strict
+            ? "strict mode: no fallback to larger tiers" : "every tier from " + tier + " up is exhausted"
+            + (priority == Priority.NORMAL ? " (the emergency reserve needs Priority.CRITICAL)" : ""));
     }
 
     /**
@@ -252,8 +259,18 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         final ThreadCache cache = cache();
         if (!cache.shared)
         {
+            final int index = cache.pop(tier);
+            if (index >= 0)
+            {
+                return grant(cache, tier, index, size);
+            }
             return allocateWith(cache, size, tier, priority);
         }
+        return allocateShared(cache, size, tier, priority);
+    }
+
+    private long allocateShared(final ThreadCache cache, final int size, final int tier, final Priority priority)
+    {
         sharedLock.lock();
         try
         {
@@ -321,7 +338,6 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         final int counters = cache.cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE;
         bump(counters + COUNTER_ALLOCATIONS, 1);
         bump(counters + COUNTER_BYTES_REQUESTED, size);
-        bump(counters + COUNTER_BYTES_GRANTED, blockSize[tier]);
         bump(cache.cell + histogramOffset + bucket(size) * Long.BYTES, 1);
         return Handles.handle(tier, generation, index);
     }
@@ -352,26 +368,44 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         }
         final int header = blocks[tier] + index * stride[tier];
         final long word = buffer.getLongVolatile(header);
-        final int generation = Handles.generation(handle);
-        if (state(word) != ALLOCATED || generation(word) != generation)
+        if (state(word) != ALLOCATED || generation(word) != Handles.generation(handle))
         {
             throw refused(handle, word);
         }
         final ThreadCache cache = cache();
-        if (cache.shared)
+        if (cache.shared || isReserve(word))
         {
-            sharedLock.lock();
-            try
-            {
-                freeWith(cache, handle, tier, index, header, word);
-            }
-            finally
-            {
-                sharedLock.unlock();
-            }
+            freeSlowPath(cache, handle, tier, index, header, word);
             return;
         }
-        freeWith(cache, handle, tier, index, header, word);
+        if (!buffer.compareAndSetLong(header, word, stateWord(CACHED, cache.slot, nextGeneration(generation(word)), false)))
+        {
+            throw refused(handle, buffer.getLongVolatile(header));
+        }
+        bump(cache.cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
+        if (!cache.push(tier, index))
+        {
+            drain(cache, tier, index);
+        }
+    }
+
+    private void freeSlowPath(final ThreadCache cache, final long handle, final int tier, final int index, final int header,
+        final long word)
+    {
+        if (!cache.shared)
+        {
+            freeWith(cache, handle, tier, index, header, word);
+            return;
+        }
+        sharedLock.lock();
+        try
+        {
+            freeWith(cache, handle, tier, index, header, word);
+        }
+        finally
+        {
+            sharedLock.unlock();
+        }
     }
 
     @Override
@@ -431,6 +465,10 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      */
     private int popChain(final ThreadCache cache, final int tier, final int list, final int n)
     {
+        if (closed)
+        {
+            throw new IllegalStateException("pool of region " + file + " is closed");
+        }
         final int head = tierHeader[tier] + (list == MAIN ? MAIN_HEAD_OFFSET : RESERVE_HEAD_OFFSET);
         final int intent = cache.cell + CELL_INTENT_OFFSET;
         final int count = blockCount[tier];
@@ -938,12 +976,23 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
 
     private ThreadCache cache()
     {
-        final ThreadCache cache = caches.get();
-        if (cache != null && !closed)
+        final ThreadCache cache = lastCache;
+        if (cache != null && cache.owner == Thread.currentThread())
         {
             return cache;
         }
-        return newCache();
+        return cacheSlowPath();
+    }
+
+    private ThreadCache cacheSlowPath()
+    {
+        ThreadCache cache = caches.get();
+        if (cache == null || closed)
+        {
+            cache = newCache();
+        }
+        lastCache = cache;
+        return cache;
     }
 
     private synchronized ThreadCache newCache()
@@ -1037,10 +1086,14 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             for (int t = 0; t < tierCount; t++)
             {
                 final int counters = cell + CELL_COUNTERS_OFFSET + t * CELL_TIER_COUNTERS_SIZE;
+                final long allocations = buffer.getLongVolatile(counters + COUNTER_ALLOCATIONS);
+                if (allocations != 0)
+                {
+                    buffer.getAndAddLong(tierHeader[t] + RETIRED_BYTES_GRANTED_OFFSET, allocations * blockSize[t]);
+                }
                 retire(counters + COUNTER_ALLOCATIONS, tierHeader[t] + RETIRED_ALLOCATIONS_OFFSET);
                 retire(counters + COUNTER_FREES, tierHeader[t] + RETIRED_FREES_OFFSET);
                 retire(counters + COUNTER_BYTES_REQUESTED, tierHeader[t] + RETIRED_BYTES_REQUESTED_OFFSET);
-                retire(counters + COUNTER_BYTES_GRANTED, tierHeader[t] + RETIRED_BYTES_GRANTED_OFFSET);
             }
             for (int b = 0; b < HISTOGRAM_BUCKETS; b++)
             {
@@ -1131,7 +1184,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
                     allocations += buffer.getLongOpaque(counters + COUNTER_ALLOCATIONS);
                     frees += buffer.getLongOpaque(counters + COUNTER_FREES);
                     requested += buffer.getLongOpaque(counters + COUNTER_BYTES_REQUESTED);
-                    granted += buffer.getLongOpaque(counters + COUNTER_BYTES_GRANTED);
+                    granted += buffer.getLongOpaque(counters + COUNTER_ALLOCATIONS) * blockSize[t]; // every grant is one block
                 }
             }
             final long outstanding = buffer.getLongVolatile(h + OUTSTANDING_OFFSET) + buffer.getLongVolatile(h + RESERVE_IN_USE_OFFSET);
@@ -1333,5 +1386,6 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         }
         allCaches.clear();
         leasedCells.clear();
+        lastCache = null;
     }
 }
