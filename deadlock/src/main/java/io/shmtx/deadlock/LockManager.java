@@ -282,7 +282,12 @@ public final class LockManager implements AutoCloseable
 
     void count(final int counter)
     {
-        buffer.getAndAddLong(base + COUNTERS_OFFSET + counter * Long.BYTES, 1);
+        count(counter, 1);
+    }
+
+    void count(final int counter, final long delta)
+    {
+        buffer.getAndAddLong(base + COUNTERS_OFFSET + counter * Long.BYTES, delta);
     }
 
     void countAbort(final AbortReason reason)
@@ -490,7 +495,8 @@ public final class LockManager implements AutoCloseable
     }
 
     /**
-     * Counters since creation, summed over every process.
+     * Counters since creation, summed over every process. Grants are added when their transaction
+     * commits, aborts, restarts or closes (one shared update per transaction, not per lock).
      *
      * @return waits, grants, wounds and aborts by reason.
      */

@@ -30,6 +30,7 @@ public final class Txn implements AutoCloseable
     private int waitingOn = -1;
     private LockMode waitingMode;
     private long waitStartMillis;
+    private long grants;
     private boolean closed;
 
     Txn(final LockManager manager, final int cell, final long timestamp, final int priority)
@@ -224,7 +225,8 @@ public final class Txn implements AutoCloseable
             return granted(index, current);
         }
         final int entry = manager.entryOffset(index);
-        if (!held.containsKey(index) && (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1 != cell
+        if (buffer.getLongVolatile(entry + ENTRY_WAITERS) != 0 && !held.containsKey(index)
+            && (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1 != cell
             && manager.holders(index, cell, mode).isEmpty() && hasBetterWaiter(index))
         {
             // free, but a waiter ranked before us goes first (never gate a holder or a claimant: it would wait for itself)
@@ -286,7 +288,7 @@ public final class Txn implements AutoCloseable
         {
             stopWaiting();
         }
-        manager.count(COUNT_GRANTS);
+        grants++; // added to the shared counter once per commit or abort, not once per lock
         return Decision.GRANTED;
     }
 
@@ -467,6 +469,11 @@ public final class Txn implements AutoCloseable
 
     private void releaseAll()
     {
+        if (grants != 0)
+        {
+            manager.count(COUNT_GRANTS, grants);
+            grants = 0;
+        }
         if (waitingOn >= 0)
         {
             stopWaiting();
