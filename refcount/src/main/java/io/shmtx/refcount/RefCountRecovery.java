@@ -205,11 +205,7 @@ final class RefCountRecovery implements RecoveryStep
         {
             refs.freeBlock(handle);
         }
-        final int entry = refs.findEntry(s, handle, false);
-        if (entry >= 0)
-        {
-            buffer.putLongRelease(entry + ENTRY_HELD_OFFSET, 0);
-        }
+        refs.clearEntries(s, handle);
         buffer.putLongRelease(word, unlocked(lockedWord));
         buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, 0);
     }
@@ -247,11 +243,7 @@ final class RefCountRecovery implements RecoveryStep
         }
         else
         {
-            final int entry = refs.findEntry(s, handle, false);
-            if (entry >= 0)
-            {
-                buffer.putLongRelease(entry + ENTRY_HELD_OFFSET, 0);
-            }
+            refs.clearEntries(s, handle);
             buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, 0);
         }
     }

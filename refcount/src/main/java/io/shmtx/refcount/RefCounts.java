@@ -87,6 +87,7 @@ public final class RefCounts implements AutoCloseable
     private final long graceMillis;
     private final ThreadLocal<int[]> cells = new ThreadLocal<>();
     private final BitSet leased = new BitSet();
+    private final Thread[] cellOwners;
     private final ReentrantLock sharedCellLock = new ReentrantLock();
     private final Object ledgerLock = new Object();
     private final List<LongConsumer> zeroListeners = new CopyOnWriteArrayList<>();
@@ -122,6 +123,7 @@ public final class RefCounts implements AutoCloseable
         this.slotAreaSize = cellsPerSlot * CELL_SIZE + ledgerCapacity * ENTRY_SIZE;
         this.slotAreaBase = (int)(base + layoutEnd(blockCount));
         this.graceMillis = buffer.getLong(base + GRACE_MILLIS_OFFSET);
+        this.cellOwners = new Thread[cellsPerSlot];
     }
 
     private static long layoutEnd(final int[] counts)
@@ -419,8 +421,12 @@ public final class RefCounts implements AutoCloseable
                 {
                     buffer.putLong(entry + ENTRY_TIME_OFFSET, region.coarseMillis());
                 }
-                buffer.putLongRelease(entry + ENTRY_HELD_OFFSET,
-                    zero && graceMillis > 0 ? PENDING_FREE : heldBefore + (op == Op.RELEASE ? -1 : 1));
+                final long newHeld = zero && graceMillis > 0 ? PENDING_FREE : heldBefore + (op == Op.RELEASE ? -1 : 1);
+                buffer.putLongRelease(entry + ENTRY_HELD_OFFSET, newHeld);
+                if (newHeld == 0)
+                {
+                    removeEntry(me, entry);
+                }
             }
             hook(4);
             if (op == Op.SHARE)
@@ -621,6 +627,7 @@ public final class RefCounts implements AutoCloseable
                     freeBlock(handle);
                 }
                 buffer.putLongRelease(entry + ENTRY_HELD_OFFSET, 0);
+                removeEntry(cell[0], entry);
             }
         }
         finally
@@ -642,9 +649,7 @@ public final class RefCounts implements AutoCloseable
     int findEntry(final int slot, final long handle, final boolean insert)
     {
         final int ledger = ledgerOffset(slot);
-        final int start = (int)((mix(handle) & Long.MAX_VALUE) % ledgerCapacity);
-        int reusable = -1;
-        int empty = -1;
+        final int start = home(handle);
         for (int i = 0; i < ledgerCapacity; i++)
         {
             final int entry = ledger + ((start + i) % ledgerCapacity) * ENTRY_SIZE;
@@ -655,25 +660,79 @@ public final class RefCounts implements AutoCloseable
             }
             if (key == 0)
             {
-                empty = entry;
+                if (!insert)
+                {
+                    return -1;
+                }
+                buffer.putLong(entry + ENTRY_HELD_OFFSET, 0);
+                buffer.putLongRelease(entry + ENTRY_HANDLE_OFFSET, handle);
+                return entry;
+            }
+        }
+        return -1;
+    }
+
+    private int home(final long handle)
+    {
+        return (int)((mix(handle) & Long.MAX_VALUE) % ledgerCapacity);
+    }
+
+    /**
+     * Removes an entry whose holding reached zero, shifting later entries of its probe run back
+     * (linear-probing deletion without tombstones, so a ledger never fills with dead entries).
+     * Each entry is copied before its old place is cleared: a crash in between leaves two equal
+     * entries for one handle, which recovery reads as one. Caller holds the ledger lock.
+     */
+    void removeEntry(final int slot, final int entry)
+    {
+        final int ledger = ledgerOffset(slot);
+        int hole = (entry - ledger) / ENTRY_SIZE;
+        int j = hole;
+        for (int step = 1; step < ledgerCapacity; step++) // a full ledger has no empty entry to stop at
+        {
+            j = (j + 1) % ledgerCapacity;
+            final int at = ledger + j * ENTRY_SIZE;
+            final long key = buffer.getLongVolatile(at + ENTRY_HANDLE_OFFSET);
+            if (key == 0)
+            {
                 break;
             }
-            if (reusable < 0 && buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET) == 0)
+            final int k = home(key);
+            final boolean stays = hole <= j ? (k > hole && k <= j) : (k > hole || k <= j);
+            if (!stays)
             {
-                reusable = entry;
+                final int to = ledger + hole * ENTRY_SIZE;
+                buffer.putLong(to + ENTRY_TIME_OFFSET, buffer.getLong(at + ENTRY_TIME_OFFSET));
+                buffer.putLong(to + ENTRY_HELD_OFFSET, buffer.getLongVolatile(at + ENTRY_HELD_OFFSET));
+                buffer.putLongRelease(to + ENTRY_HANDLE_OFFSET, key);
+                hole = j;
             }
         }
-        if (!insert)
+        final int last = ledger + hole * ENTRY_SIZE;
+        buffer.putLongRelease(last + ENTRY_HANDLE_OFFSET, 0);
+        buffer.putLong(last + ENTRY_HELD_OFFSET, 0);
+    }
+
+    /**
+     * Sets the holding of every entry for {@code handle} (one, or two after a crash mid-shift) to 0.
+     */
+    void clearEntries(final int slot, final long handle)
+    {
+        final int ledger = ledgerOffset(slot);
+        final int start = home(handle);
+        for (int i = 0; i < ledgerCapacity; i++)
         {
-            return -1;
+            final int entry = ledger + ((start + i) % ledgerCapacity) * ENTRY_SIZE;
+            final long key = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
+            if (key == 0)
+            {
+                return;
+            }
+            if (key == handle)
+            {
+                buffer.putLongRelease(entry + ENTRY_HELD_OFFSET, 0);
+            }
         }
-        final int target = reusable >= 0 ? reusable : empty;
-        if (target >= 0)
-        {
-            buffer.putLong(target + ENTRY_HELD_OFFSET, 0);
-            buffer.putLongRelease(target + ENTRY_HANDLE_OFFSET, handle);
-        }
-        return target;
     }
 
     private static long mix(final long value)
@@ -711,10 +770,25 @@ public final class RefCounts implements AutoCloseable
         }
         final int me = mySlot();
         int index = leased.nextClearBit(0);
+        if (index >= cellsPerSlot - 1)
+        {
+            // give back the cells of threads that ended (their intents are clear between updates)
+            for (int c = 0; c < cellsPerSlot - 1; c++)
+            {
+                final Thread owner = cellOwners[c];
+                if (owner != null && !owner.isAlive())
+                {
+                    cellOwners[c] = null;
+                    leased.clear(c);
+                }
+            }
+            index = leased.nextClearBit(0);
+        }
         final int[] cell;
         if (index < cellsPerSlot - 1)
         {
             leased.set(index);
+            cellOwners[index] = Thread.currentThread();
             cell = new int[] {me, cellOffset(me, index), 0};
         }
         else
