@@ -376,14 +376,13 @@ public final class RefCounts implements AutoCloseable
             throw ex;
         }
         hook(2);
-        final int entry;
         final long heldBefore;
         try
         {
             synchronized (ledgerLock)
             {
                 validate(handle, op, before, generation, me);
-                entry = findEntry(me, handle, op != Op.RELEASE);
+                final int entry = findEntry(me, handle, op != Op.RELEASE);
                 if (entry < 0 && op == Op.RELEASE)
                 {
                     throw new RefCountException(file, "slot " + me + " holds no reference to handle " + Handles.toString(handle)
@@ -417,6 +416,8 @@ public final class RefCounts implements AutoCloseable
         {
             synchronized (ledgerLock)
             {
+                // find it again: another thread of this process may have shifted it while the lock was free
+                final int entry = findEntry(me, handle, true);
                 if (heldBefore == 0 && op != Op.RELEASE)
                 {
                     buffer.putLong(entry + ENTRY_TIME_OFFSET, region.coarseMillis());
