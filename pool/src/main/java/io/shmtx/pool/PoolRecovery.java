@@ -320,7 +320,7 @@ final class PoolRecovery implements RecoveryStep
             try
             {
                 final Listing listing = new Listing(pool, t, problems);
-                final BitSet named = named(region, pool, t, everySlot);
+                final List<Integer> unlistedFree = new ArrayList<>();
                 int listed = 0;
                 int cached = 0;
                 int allocated = 0;
@@ -348,14 +348,7 @@ final class PoolRecovery implements RecoveryStep
                     }
                     else if (state == FREE)
                     {
-                        if (named.get(i))
-                        {
-                            inFlight++;
-                        }
-                        else
-                        {
-                            problems.add("tier " + t + " block " + i + ": lost (free, in no list, named by no intent)");
-                        }
+                        unlistedFree.add(i); // judged below: intents are read after the state, as recovery does
                     }
                     else if (owner(word) >= region.processSlots())
                     {
@@ -368,6 +361,24 @@ final class PoolRecovery implements RecoveryStep
                     else
                     {
                         allocated++;
+                    }
+                }
+                if (!unlistedFree.isEmpty())
+                {
+                    // a pusher writes its intent before it marks blocks FREE (release), so an intent read after
+                    // seeing FREE names the block if it is in flight
+                    final BitSet named = named(region, pool, t, everySlot);
+                    for (final int i : unlistedFree)
+                    {
+                        final long word = buffer.getLongVolatile(pool.blockHeader(t, i));
+                        if (named.get(i) || state(word) != FREE)
+                        {
+                            inFlight++;
+                        }
+                        else
+                        {
+                            problems.add("tier " + t + " block " + i + ": lost (free, in no list, named by no intent)");
+                        }
                     }
                 }
                 tiers.add(new ValidationReport.TierCounts(t, count, listed, cached, allocated, inFlight));
