@@ -313,7 +313,7 @@ public final class LockManager implements AutoCloseable
         final List<Integer> result = new ArrayList<>(2);
         final int entry = entryOffset(index);
         final int owner = (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1;
-        if (owner >= 0 && owner != cell)
+        if (owner >= 0 && owner != cell && owner < totalCells()) // a corrupt id names no cell: never followed
         {
             result.add(owner);
         }
@@ -325,7 +325,7 @@ public final class LockManager implements AutoCloseable
                 for (int lane = 0; lane < 4; lane++)
                 {
                     final int reader = (int)((word >>> (lane * 16)) & 0xFFFF) - 1;
-                    if (reader >= 0 && reader != cell && !result.contains(reader))
+                    if (reader >= 0 && reader != cell && reader < totalCells() && !result.contains(reader))
                     {
                         result.add(reader);
                     }

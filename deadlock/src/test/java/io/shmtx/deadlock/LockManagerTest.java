@@ -171,4 +171,18 @@ class LockManagerTest
             assertTrue(survivor.locks.locksHeldPerSlot().isEmpty());
         }
     }
+
+    @Test
+    void aCorruptOwnerIdIsNeverFollowed()
+    {
+        try (LockFixture f = fixture(LockPolicy.WOUND_WAIT); Txn tx = f.locks.begin())
+        {
+            final int entry = f.locks.entryOffset(f.locks.lockIndex(9));
+            f.locks.buffer().putLongVolatile(entry + LockTableDescriptor.ENTRY_OWNER, 0xFFFFL); // names cell 65534: no such cell
+            assertTrue(f.locks.holders(f.locks.lockIndex(9), tx.cell(), LockMode.EXCLUSIVE).isEmpty());
+            final TxAbortedException ex = assertThrows(TxAbortedException.class, () -> tx.lock(9, LockMode.EXCLUSIVE));
+            assertEquals(AbortReason.TIMEOUT, ex.reason(), "a bounded wait, no wound written outside the cells");
+            assertEquals(0, f.locks.stats().get("wounds"));
+        }
+    }
 }
