@@ -59,7 +59,8 @@ class MultiProcessTest
     void twoProcessesSeeEachOtherAndASurvivorRecoversTheKilledOne() throws Exception
     {
         final Path file = newRegion();
-        try (Region parent = Region.open(file))
+        // no watchdog: it would race this test's own recoverDeadSlots() call for the dead slot
+        try (Region parent = Region.open(file, Duration.ZERO))
         {
             final int parentSlot = parent.attach();
             final ChildJvm child = child("attach", file.toString());
@@ -257,7 +258,8 @@ class MultiProcessTest
     void rootsAreSharedAndALockLeftByADeadProcessIsTakenOver() throws Exception
     {
         final Path file = newRegion();
-        try (Region parent = Region.open(file))
+        // no watchdog: this test, not a background recovery, must be the one that meets the dead lock
+        try (Region parent = Region.open(file, Duration.ZERO))
         {
             parent.attach();
             final ChildJvm child = child("attach", file.toString());
