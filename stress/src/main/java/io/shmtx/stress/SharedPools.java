@@ -246,8 +246,14 @@ final class SharedPools
         }
     }
 
-    /** A new empty file with a unique name; {@link Region#create} initialises an empty file. */
-    private static Path newRegionFile(final String kind)
+    /**
+     * A new empty file with a unique name in {@code /dev/shm} (or the temporary folder), deleted
+     * again by a shutdown hook; {@link Region#create} initialises an empty file.
+     *
+     * @param kind a word for the file name.
+     * @return the file.
+     */
+    static Path newRegionFile(final String kind)
     {
         final Path shm = Paths.get("/dev/shm");
         final Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ?
