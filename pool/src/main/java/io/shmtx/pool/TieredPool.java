@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -53,6 +54,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the cache. Only a refill or a drain touches the shared stack, half a cache at a time, with one
  * CAS: the shared counters (outstanding, high-water mark) are updated per batch, and the
  * per-block counters live in the thread's own cell, written without atomics.
+ * <p>Hot path: a cache entry carries the block's generation, so an allocation from the cache
+ * writes the header without reading it; a free first tries one CAS from the header this process
+ * would have written (ALLOCATED, own slot, the handle's generation) without reading it, and only
+ * when that fails (another process's or a published block, a reserve block, a bad handle) reads
+ * the header, checks it and reports what is wrong. These two paths skip the buffer's bounds
+ * checks (they use the region's base address directly): every offset they touch is derived
+ * from a tier and an index already checked against the layout validated at open, and every
+ * index that enters a thread cache has been range-checked. Everything else goes through the
+ * bounds-checked buffer.
  *
  * <h2>Crash safety</h2>
  * A block is FREE only while it is in a stack or moving into or out of one; every such move is
@@ -78,6 +88,9 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private final Region region;
     private final Path file;
     private final AtomicBuffer buffer;
+    /** The buffer's backing array (null when mapped) and address, for the hot path's unchecked access. */
+    private final Object memory;
+    private final long address;
     private final int base;
     private final PoolLayout layout;
     private final int tierCount;
@@ -108,6 +121,8 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         this.region = region;
         this.file = region.file();
         this.buffer = region.buffer();
+        this.memory = buffer.byteArray();
+        this.address = buffer.addressOffset();
         this.base = base;
         this.layout = layout;
         this.tierCount = layout.tierCount;
@@ -167,6 +182,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         final TieredPool pool = new TieredPool(region, layout, (int)section.offset());
         region.registerRecoveryStep(new PoolRecovery(pool));
         region.registerDetachHook(pool::close);
+        region.registerUnmapHook(pool::unmapped);
         return pool;
     }
 
@@ -257,16 +273,12 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     {
         final int tier = tierFor(size);
         final ThreadCache cache = cache();
-        if (!cache.shared)
+        final long entry = cache.pop(tier); // the shared cache holds no blocks: its users take the locked path
+        if (entry >= 0)
         {
-            final int index = cache.pop(tier);
-            if (index >= 0)
-            {
-                return grant(cache, tier, index, size);
-            }
-            return allocateWith(cache, size, tier, priority);
+            return grant(cache, tier, ThreadCache.index(entry), ThreadCache.generation(entry), false, size);
         }
-        return allocateShared(cache, size, tier, priority);
+        return cache.shared ? allocateShared(cache, size, tier, priority) : allocateWith(cache, size, tier, priority);
     }
 
     private long allocateShared(final ThreadCache cache, final int size, final int tier, final Priority priority)
@@ -298,11 +310,8 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         final int last = strict ? tier : tierCount - 1;
         for (int t = tier; t <= last; t++)
         {
-            int index = cache.pop(t);
-            if (index < 0)
-            {
-                index = popChain(cache, t, MAIN, Math.max(1, layout.magazine[t] / 2));
-            }
+            final long entry = cache.pop(t);
+            final int index = entry >= 0 ? ThreadCache.index(entry) : popChain(cache, t, MAIN, Math.max(1, layout.magazine[t] / 2));
             if (index >= 0)
             {
                 if (t != tier)
@@ -328,24 +337,39 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         return Handles.NULL;
     }
 
+    /** Hands a block CACHED by this thread (its header not yet read) to the caller. */
     private long grant(final ThreadCache cache, final int tier, final int index, final int size)
     {
-        final int header = blocks[tier] + index * stride[tier];
-        final long word = buffer.getLong(header); // CACHED by this thread: nobody else writes it
-        final int generation = generation(word);
-        buffer.putLong(header + BLOCK_AUX_OFFSET, region.coarseMillis());
-        buffer.putLongRelease(header, stateWord(ALLOCATED, cache.slot, generation, isReserve(word)));
-        final int counters = cache.cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE;
+        final long word = buffer.getLong(blocks[tier] + index * stride[tier]); // CACHED by this thread: nobody else writes it
+        return grant(cache, tier, index, generation(word), isReserve(word), size);
+    }
+
+    /**
+     * Hands a block CACHED by this thread with {@code generation} to the caller. Unchecked
+     * access: {@code index} is below the tier's validated block count (every index entering a
+     * cache is range-checked), and the cell and the time word lie inside the validated region.
+     */
+    private long grant(final ThreadCache cache, final int tier, final int index, final int generation, final boolean reserve,
+        final int size)
+    {
+        final long header = address + blocks[tier] + (long)index * stride[tier];
+        UnsafeApi.putLong(memory, header + BLOCK_AUX_OFFSET, UnsafeApi.getLongOpaque(memory, address + RegionDescriptor.COARSE_TIME_OFFSET));
+        UnsafeApi.putLongRelease(memory, header, stateWord(ALLOCATED, cache.slot, generation, reserve));
+        final long cell = address + cache.cell;
+        final long counters = cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE;
         bump(counters + COUNTER_ALLOCATIONS, 1);
         bump(counters + COUNTER_BYTES_REQUESTED, size);
-        bump(cache.cell + histogramOffset + bucket(size) * Long.BYTES, 1);
+        bump(cell + histogramOffset + bucket(size) * Long.BYTES, 1);
         return Handles.handle(tier, generation, index);
     }
 
-    /** Single-writer counter in the thread's own cell: opaque so readers in other processes see whole values. */
-    private void bump(final int offset, final long delta)
+    /**
+     * Single-writer counter in the thread's own cell (an absolute address inside the region):
+     * opaque so readers in other processes see whole values.
+     */
+    private void bump(final long at, final long delta)
     {
-        buffer.putLongOpaque(offset, buffer.getLong(offset) + delta);
+        UnsafeApi.putLongOpaque(memory, at, UnsafeApi.getLong(memory, at) + delta);
     }
 
     // ------------------------------------------------------------------ free
@@ -367,26 +391,33 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             throw invalid(handle);
         }
         final int header = blocks[tier] + index * stride[tier];
+        final ThreadCache cache = cache();
+        final int generation = Handles.generation(handle);
+        final int next = nextGeneration(generation);
+        // the common case in one CAS, without reading first: a block this process allocated, not a
+        // reserve block, freed by a thread with its own cache (unchecked access: tier and index were
+        // range-checked against the validated layout). Anything else takes the checked path.
+        if (cache.shared || !UnsafeApi.compareAndSetLong(memory, address + header,
+            stateWord(ALLOCATED, cache.slot, generation, false), stateWord(CACHED, cache.slot, next, false)))
+        {
+            freeChecked(cache, handle, tier, index, header);
+            return;
+        }
+        bump(address + cache.cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
+        if (!cache.push(tier, index, next))
+        {
+            drain(cache, tier, index);
+        }
+    }
+
+    private void freeChecked(final ThreadCache cache, final long handle, final int tier, final int index, final int header)
+    {
         final long word = buffer.getLongVolatile(header);
         if (state(word) != ALLOCATED || generation(word) != Handles.generation(handle))
         {
             throw refused(handle, word);
         }
-        final ThreadCache cache = cache();
-        if (cache.shared || isReserve(word))
-        {
-            freeSlowPath(cache, handle, tier, index, header, word);
-            return;
-        }
-        if (!buffer.compareAndSetLong(header, word, stateWord(CACHED, cache.slot, nextGeneration(generation(word)), false)))
-        {
-            throw refused(handle, buffer.getLongVolatile(header));
-        }
-        bump(cache.cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
-        if (!cache.push(tier, index))
-        {
-            drain(cache, tier, index);
-        }
+        freeSlowPath(cache, handle, tier, index, header, word);
     }
 
     private void freeSlowPath(final ThreadCache cache, final long handle, final int tier, final int index, final int header,
@@ -422,12 +453,12 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         {
             throw refused(handle, buffer.getLongVolatile(header));
         }
-        bump(cache.cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
+        bump(address + cache.cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
         if (reserve)
         {
             pushOne(cache, tier, RESERVE, index);
         }
-        else if (!cache.push(tier, index))
+        else if (!cache.push(tier, index, generation(cached)))
         {
             drain(cache, tier, index);
         }
@@ -435,19 +466,16 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
 
     private void drain(final ThreadCache cache, final int tier, final int index)
     {
-        final int[] magazine = cache.magazines[tier];
-        if (magazine.length == 0)
+        final int capacity = cache.magazines[tier].length;
+        if (capacity == 0)
         {
             pushOne(cache, tier, MAIN, index);
             return;
         }
         // push the block just freed with the older half of the cache, keeping the newer half warm
-        final int n = magazine.length / 2;
-        final int[] chain = new int[n + 1];
-        System.arraycopy(magazine, 0, chain, 0, n);
+        final int n = capacity / 2;
+        final int[] chain = cache.takeOldest(tier, n);
         chain[n] = index;
-        System.arraycopy(magazine, n, magazine, 0, magazine.length - n);
-        cache.sizes[tier] = magazine.length - n;
         pushChain(cache, tier, MAIN, chain, chain.length);
     }
 
@@ -518,6 +546,10 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         int current = first;
         for (int i = 0; i < taken; i++)
         {
+            if (current < 0 || current >= count) // a link changed after the walk: only a buggy writer does that
+            {
+                throw corrupt(tier, head, current, "a block index below " + count);
+            }
             final int header = blocks[tier] + current * stride[tier];
             final long word = buffer.getLong(header);
             final long next = buffer.getLong(header + BLOCK_AUX_OFFSET);
@@ -529,7 +561,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             buffer.putLongRelease(header, stateWord(CACHED, cache.slot, generation(word), isReserve(word)));
             if (i > 0)
             {
-                cache.push(tier, current);
+                cache.push(tier, current, generation(word));
             }
             current = (int)next - 1;
         }
@@ -977,6 +1009,8 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private ThreadCache cache()
     {
         final ThreadCache cache = lastCache;
+        // no check of closed here (a volatile read on every call): unmapped() clears the memo and
+        // the slow path checks, so a closed pool never reaches the unchecked accesses
         if (cache != null && cache.owner == Thread.currentThread())
         {
             return cache;
@@ -984,14 +1018,30 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         return cacheSlowPath();
     }
 
+    /** The region is about to be unmapped (closed or abandoned): no access by address from now on. */
+    private void unmapped()
+    {
+        closed = true;
+        lastCache = null;
+    }
+
     private ThreadCache cacheSlowPath()
     {
+        if (closed)
+        {
+            throw new IllegalStateException("pool of region " + file + " is closed");
+        }
         ThreadCache cache = caches.get();
         if (cache == null || closed)
         {
             cache = newCache();
         }
         lastCache = cache;
+        if (closed) // closed meanwhile: do not leave a memo that unmapped() has already cleared
+        {
+            lastCache = null;
+            throw new IllegalStateException("pool of region " + file + " is closed");
+        }
         return cache;
     }
 
@@ -1062,9 +1112,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             final int n = cache.sizes[t];
             if (n > 0)
             {
-                final int[] chain = java.util.Arrays.copyOf(cache.magazines[t], n);
-                cache.sizes[t] = 0;
-                pushChain(cache, t, MAIN, chain, n);
+                pushChain(cache, t, MAIN, cache.takeOldest(t, n), n);
             }
         }
     }

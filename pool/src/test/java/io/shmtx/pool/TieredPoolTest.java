@@ -92,6 +92,77 @@ class TieredPoolTest
         }
     }
 
+    /**
+     * A free of a block this process allocated takes one blind CAS; other blocks (freed by another
+     * thread, allocated by another process slot, published) take the checked path (the reserve's
+     * is in {@link #emergencyReserveServesOnlyCriticalRequests}). Both must end the same: block
+     * reusable, counters exact, a second free refused.
+     */
+    @Test
+    void blocksFreedAwayFromWhereTheyWereAllocatedAreTakenBackExactly() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small());
+            io.shmtx.region.Region other = io.shmtx.region.Region.open(f.file);
+            TieredPool otherPool = TieredPool.open(other))
+        {
+            other.attach();
+            final TieredPool pool = f.pool;
+            final long mine = pool.allocate(8);
+            final long fromOtherSlot = otherPool.allocate(8);
+            assertEquals(other.slot(), pool.ownerSlot(fromOtherSlot));
+            final long published = pool.allocate(8);
+            pool.publish(published);
+            final long freedElsewhere = pool.allocate(8);
+            final long freedHereFromOther = otherPool.allocate(8);
+
+            final Thread thread = new Thread(() -> pool.free(freedElsewhere));
+            thread.start();
+            thread.join();
+            pool.free(fromOtherSlot);
+            pool.free(published);
+            pool.free(mine);
+            otherPool.free(freedHereFromOther);
+
+            for (final long h : new long[] {mine, fromOtherSlot, published, freedElsewhere, freedHereFromOther})
+            {
+                assertInstanceOf(DoubleFreeException.class, assertThrows(HandleException.class, () -> pool.free(h)),
+                    Handles.toString(h));
+                assertInstanceOf(DoubleFreeException.class, assertThrows(HandleException.class, () -> otherPool.free(h)),
+                    Handles.toString(h));
+            }
+            final TierStats tier0 = pool.stats().tiers().get(0);
+            assertEquals(0, tier0.inUse());
+            assertEquals(5, tier0.allocations());
+            assertEquals(5, tier0.frees());
+            assertTrue(pool.validate().valid(), pool.validate().problems().toString());
+            final long again = pool.allocate(8);
+            assertEquals(Handles.index(mine), Handles.index(again), "the last block freed here is handed out first");
+            pool.free(again);
+        }
+    }
+
+    @Test
+    void aClosedPoolRefusesEveryCallBeforeTouchingTheRegion() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final long h = f.pool.allocate(8);
+            f.region.close(); // closes the pool, then unmaps: the hot paths must not reach the memory
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> f.pool.allocate(8));
+            assertTrue(ex.getMessage().contains(f.file.toString()), ex.getMessage());
+            assertThrows(IllegalStateException.class, () -> f.pool.tryAllocate(8));
+            assertThrows(IllegalStateException.class, () -> f.pool.free(h));
+        }
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final long h = f.pool.allocate(8);
+            f.pool.free(f.pool.allocate(8)); // this thread's cache is warm and memoised
+            f.region.abandon(); // as if killed: no detach, but the mapping goes away all the same
+            assertThrows(IllegalStateException.class, () -> f.pool.allocate(8));
+            assertThrows(IllegalStateException.class, () -> f.pool.free(h));
+        }
+    }
+
     @Test
     void exhaustionFallsBackUnlessStrictAndNamesTheTier() throws Exception
     {

@@ -90,6 +90,7 @@ public final class Region implements AutoCloseable
     private final List<RecoveryStep> steps = new CopyOnWriteArrayList<>();
     private final List<OwnerDeathListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> detachHooks = new CopyOnWriteArrayList<>();
+    private final List<Runnable> unmapHooks = new CopyOnWriteArrayList<>();
     private final Set<Long> deferredReported = new HashSet<>();
     private final Object attachLock = new Object();
 
@@ -773,6 +774,30 @@ public final class Region implements AutoCloseable
     }
 
     /**
+     * Registers a hook run just before this object unmaps the region, by {@link #close()} (after
+     * the detach hooks) and by {@link #abandon()}: a module that reaches the mapping by address
+     * rather than through {@link #buffer()} stops doing so. The hook must not touch the region.
+     *
+     * @param hook the hook.
+     */
+    public void registerUnmapHook(final Runnable hook)
+    {
+        if (hook == null)
+        {
+            throw new IllegalArgumentException("hook=null");
+        }
+        unmapHooks.add(hook);
+    }
+
+    private void runUnmapHooks()
+    {
+        for (final Runnable hook : unmapHooks)
+        {
+            hook.run();
+        }
+    }
+
+    /**
      * Adds a listener told of every recovery this process runs.
      *
      * @param listener the listener.
@@ -1201,6 +1226,7 @@ public final class Region implements AutoCloseable
                 slot = -1;
             }
             closed = true;
+            runUnmapHooks();
             buffer.wrap(new byte[0]);
             IoUtil.unmap(mapped);
             lockFile.release();
@@ -1221,6 +1247,7 @@ public final class Region implements AutoCloseable
             }
             detach();
             closed = true;
+            runUnmapHooks();
             buffer.wrap(new byte[0]); // later use through this object fails a bounds check instead of touching unmapped memory
             IoUtil.unmap(mapped);
             lockFile.release();
