@@ -3,32 +3,66 @@ package io.shmtx.pool;
 /**
  * One thread's cache of blocks per tier and its cell in the region (intent word, counters).
  * Used only by its thread (or, for the shared overflow cache, under the pool's lock).
- * <p>An entry is a block's index and the generation its header holds while cached
- * ({@link #entry}), so an allocation from the cache writes the header without reading it first.
+ * <p>Everything the hot path needs sits in one {@code long[]} ({@link #slots}), so that a pool
+ * can memoise the array of the last thread it served and reach a cached block in two dependent
+ * loads: the owner thread's id, the process slot and the cell's offset in the first words, then
+ * per tier the number of cached entries followed by the entries ({@link #base}). An entry is a
+ * block's index and the generation its header holds while cached ({@link #entry}), so an
+ * allocation from the cache writes the header without reading it first.
  */
 final class ThreadCache
 {
+    /** Word of {@link #slots}: the owner thread's id ({@link Thread#getId()}), -1 for the shared cache. */
+    static final int OWNER = 0;
+    /** Word of {@link #slots}: the process slot. */
+    static final int SLOT = 1;
+    /** Word of {@link #slots}: the cell's offset in the region buffer. */
+    static final int CELL = 2;
+    static final int HEADER_WORDS = 3;
+
     final Thread owner;
     final int slot;
     final int cellIndex;
     final int cell;
     final boolean shared;
-    final long[][] magazines;
-    final int[] sizes;
+    /** Owner, slot, cell, then per tier at {@code base[tier]}: count, then up to capacity entries. */
+    final long[] slots;
+    private final int[] base;
+    private final int[] capacity;
 
-    ThreadCache(final Thread thread, final int slot, final int cellIndex, final int cell, final boolean shared, final int[] capacities)
+    ThreadCache(final Thread thread, final int slot, final int cellIndex, final int cell, final boolean shared,
+        final int[] base, final int[] capacities)
     {
         this.owner = thread;
         this.slot = slot;
         this.cellIndex = cellIndex;
         this.cell = cell;
         this.shared = shared;
-        this.magazines = new long[capacities.length][];
-        this.sizes = new int[capacities.length];
+        this.base = base;
+        this.capacity = shared ? new int[capacities.length] : capacities;
+        final int last = capacities.length - 1;
+        this.slots = new long[base[last] + 1 + capacities[last]];
+        slots[OWNER] = shared ? -1 : thread.getId(); // ids are never reused by the JDK's counter
+        slots[SLOT] = slot;
+        slots[CELL] = cell;
+    }
+
+    /**
+     * Where each tier's count word sits in a cache's {@link #slots}.
+     *
+     * @param capacities entries per tier.
+     * @return the offsets.
+     */
+    static int[] bases(final int[] capacities)
+    {
+        final int[] base = new int[capacities.length];
+        int at = HEADER_WORDS;
         for (int t = 0; t < capacities.length; t++)
         {
-            magazines[t] = new long[shared ? 0 : capacities[t]];
+            base[t] = at;
+            at += 1 + capacities[t];
         }
+        return base;
     }
 
     static long entry(final int index, final int generation)
@@ -46,30 +80,41 @@ final class ThreadCache
         return (int)(entry >>> 32);
     }
 
+    int size(final int tier)
+    {
+        return (int)slots[base[tier]];
+    }
+
+    int capacity(final int tier)
+    {
+        return capacity[tier];
+    }
+
     /**
      * @return the newest cached entry of {@code tier}, or -1 when there is none.
      */
     long pop(final int tier)
     {
-        final int size = sizes[tier];
+        final int at = base[tier];
+        final int size = (int)slots[at];
         if (size == 0)
         {
             return -1;
         }
-        sizes[tier] = size - 1;
-        return magazines[tier][size - 1];
+        slots[at] = size - 1;
+        return slots[at + size];
     }
 
     boolean push(final int tier, final int index, final int generation)
     {
-        final long[] magazine = magazines[tier];
-        final int size = sizes[tier];
-        if (size == magazine.length)
+        final int at = base[tier];
+        final int size = (int)slots[at];
+        if (size == capacity[tier])
         {
             return false;
         }
-        magazine[size] = entry(index, generation);
-        sizes[tier] = size + 1;
+        slots[at + 1 + size] = entry(index, generation);
+        slots[at] = size + 1;
         return true;
     }
 
@@ -80,15 +125,15 @@ final class ThreadCache
      */
     int[] takeOldest(final int tier, final int n)
     {
-        final long[] magazine = magazines[tier];
-        final int size = sizes[tier];
+        final int at = base[tier];
+        final int size = (int)slots[at];
         final int[] chain = new int[n + 1];
         for (int i = 0; i < n; i++)
         {
-            chain[i] = index(magazine[i]);
+            chain[i] = index(slots[at + 1 + i]);
         }
-        System.arraycopy(magazine, n, magazine, 0, size - n);
-        sizes[tier] = size - n;
+        System.arraycopy(slots, at + 1 + n, slots, at + 1, size - n);
+        slots[at] = size - n;
         return chain;
     }
 

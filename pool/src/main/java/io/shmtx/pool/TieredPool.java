@@ -84,6 +84,8 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private static final long LOCK_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int MAIN = 0;
     private static final int RESERVE = 1;
+    /** The memo when no thread's cache is memoised: an owner id no thread has. */
+    private static final long[] NO_MEMO = {-1};
 
     private final Region region;
     private final Path file;
@@ -103,6 +105,8 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private final int cellSize;
     private final int cellsPerSlot;
     private final int histogramOffset;
+    /** Where each tier's count word sits in a thread cache's slots (the same for every cache). */
+    private final int[] cacheBase;
     private final boolean strict;
     private final ThreadLocal<ThreadCache> caches = new ThreadLocal<>();
     private final List<ThreadCache> allCaches = new ArrayList<>();
@@ -113,6 +117,11 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private volatile ThreadCache sharedCache;
     /** Last cache handed out: a racy one-entry memo in front of the ThreadLocal (its fields are final, so safe to read). */
     private ThreadCache lastCache;
+    /**
+     * The slots of the last cache handed out, for the hot paths: racy too, and safe because a
+     * thread uses them only when their owner word is its own id (and the array is never replaced).
+     */
+    private long[] memo = NO_MEMO;
     private volatile int slot = -1;
     private volatile boolean closed;
 
@@ -140,6 +149,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         this.cellSize = layout.cellSize;
         this.cellsPerSlot = layout.cellsPerSlot;
         this.histogramOffset = PoolDescriptor.cellHistogramOffset(tierCount);
+        this.cacheBase = ThreadCache.bases(layout.magazine);
         this.strict = layout.config.strict();
         this.lastLevel = new AtomicIntegerArray(tierCount);
     }
@@ -272,11 +282,30 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     public long tryAllocate(final int size, final Priority priority)
     {
         final int tier = tierFor(size);
+        final long[] m = memo;
+        if (m[ThreadCache.OWNER] == Thread.currentThread().getId())
+        {
+            // this thread's cache, memoised: its count word, then its newest entry
+            final int at = cacheBase[tier];
+            final int cached = (int)m[at];
+            if (cached > 0)
+            {
+                final long entry = m[at + cached];
+                m[at] = cached - 1;
+                return grant((int)m[ThreadCache.SLOT], (int)m[ThreadCache.CELL], tier, ThreadCache.index(entry),
+                    ThreadCache.generation(entry), false, size);
+            }
+        }
+        return allocateFromCache(size, tier, priority);
+    }
+
+    private long allocateFromCache(final int size, final int tier, final Priority priority)
+    {
         final ThreadCache cache = cache();
         final long entry = cache.pop(tier); // the shared cache holds no blocks: its users take the locked path
         if (entry >= 0)
         {
-            return grant(cache, tier, ThreadCache.index(entry), ThreadCache.generation(entry), false, size);
+            return grant(cache.slot, cache.cell, tier, ThreadCache.index(entry), ThreadCache.generation(entry), false, size);
         }
         return cache.shared ? allocateShared(cache, size, tier, priority) : allocateWith(cache, size, tier, priority);
     }
@@ -341,7 +370,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private long grant(final ThreadCache cache, final int tier, final int index, final int size)
     {
         final long word = buffer.getLong(blocks[tier] + index * stride[tier]); // CACHED by this thread: nobody else writes it
-        return grant(cache, tier, index, generation(word), isReserve(word), size);
+        return grant(cache.slot, cache.cell, tier, index, generation(word), isReserve(word), size);
     }
 
     /**
@@ -349,13 +378,13 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      * access: {@code index} is below the tier's validated block count (every index entering a
      * cache is range-checked), and the cell and the time word lie inside the validated region.
      */
-    private long grant(final ThreadCache cache, final int tier, final int index, final int generation, final boolean reserve,
-        final int size)
+    private long grant(final int slot, final int cellOffset, final int tier, final int index, final int generation,
+        final boolean reserve, final int size)
     {
         final long header = address + blocks[tier] + (long)index * stride[tier];
         UnsafeApi.putLong(memory, header + BLOCK_AUX_OFFSET, UnsafeApi.getLongOpaque(memory, address + RegionDescriptor.COARSE_TIME_OFFSET));
-        UnsafeApi.putLongRelease(memory, header, stateWord(ALLOCATED, cache.slot, generation, reserve));
-        final long cell = address + cache.cell;
+        UnsafeApi.putLongRelease(memory, header, stateWord(ALLOCATED, slot, generation, reserve));
+        final long cell = address + cellOffset;
         final long counters = cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE;
         bump(counters + COUNTER_ALLOCATIONS, 1);
         bump(counters + COUNTER_BYTES_REQUESTED, size);
@@ -391,27 +420,39 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             throw invalid(handle);
         }
         final int header = blocks[tier] + index * stride[tier];
-        final ThreadCache cache = cache();
-        final int generation = Handles.generation(handle);
-        final int next = nextGeneration(generation);
-        // the common case in one CAS, without reading first: a block this process allocated, not a
-        // reserve block, freed by a thread with its own cache (unchecked access: tier and index were
-        // range-checked against the validated layout). Anything else takes the checked path.
-        if (cache.shared || !UnsafeApi.compareAndSetLong(memory, address + header,
-            stateWord(ALLOCATED, cache.slot, generation, false), stateWord(CACHED, cache.slot, next, false)))
+        final long[] m = memo;
+        if (m[ThreadCache.OWNER] == Thread.currentThread().getId())
         {
-            freeChecked(cache, handle, tier, index, header);
-            return;
+            // the common case in one CAS, without reading first: a block this process allocated, not
+            // a reserve block, freed by a thread whose cache is memoised (unchecked access: tier and
+            // index were range-checked against the validated layout). Anything else is checked.
+            final int slot = (int)m[ThreadCache.SLOT];
+            final int generation = Handles.generation(handle);
+            final int next = nextGeneration(generation);
+            if (UnsafeApi.compareAndSetLong(memory, address + header, stateWord(ALLOCATED, slot, generation, false),
+                stateWord(CACHED, slot, next, false)))
+            {
+                bump(address + m[ThreadCache.CELL] + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
+                final int at = cacheBase[tier];
+                final int cached = (int)m[at];
+                if (cached < layout.magazine[tier])
+                {
+                    m[at + 1 + cached] = ThreadCache.entry(index, next);
+                    m[at] = cached + 1;
+                }
+                else
+                {
+                    drain(cache(), tier, index);
+                }
+                return;
+            }
         }
-        bump(address + cache.cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
-        if (!cache.push(tier, index, next))
-        {
-            drain(cache, tier, index);
-        }
+        freeChecked(handle, tier, index, header);
     }
 
-    private void freeChecked(final ThreadCache cache, final long handle, final int tier, final int index, final int header)
+    private void freeChecked(final long handle, final int tier, final int index, final int header)
     {
+        final ThreadCache cache = cache();
         final long word = buffer.getLongVolatile(header);
         if (state(word) != ALLOCATED || generation(word) != Handles.generation(handle))
         {
@@ -466,7 +507,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
 
     private void drain(final ThreadCache cache, final int tier, final int index)
     {
-        final int capacity = cache.magazines[tier].length;
+        final int capacity = cache.capacity(tier);
         if (capacity == 0)
         {
             pushOne(cache, tier, MAIN, index);
@@ -1023,6 +1064,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     {
         closed = true;
         lastCache = null;
+        memo = NO_MEMO;
     }
 
     private ThreadCache cacheSlowPath()
@@ -1037,9 +1079,11 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             cache = newCache();
         }
         lastCache = cache;
+        memo = cache.slots;
         if (closed) // closed meanwhile: do not leave a memo that unmapped() has already cleared
         {
             lastCache = null;
+            memo = NO_MEMO;
             throw new IllegalStateException("pool of region " + file + " is closed");
         }
         return cache;
@@ -1075,7 +1119,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         if (cell < cellsPerSlot - 1)
         {
             leasedCells.set(cell);
-            cache = new ThreadCache(Thread.currentThread(), mine, cell, cellOffset(mine, cell), false, layout.magazine);
+            cache = new ThreadCache(Thread.currentThread(), mine, cell, cellOffset(mine, cell), false, cacheBase, layout.magazine);
             allCaches.add(cache);
         }
         else
@@ -1083,7 +1127,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             if (sharedCache == null)
             {
                 sharedCache = new ThreadCache(Thread.currentThread(), mine, cellsPerSlot - 1,
-                    cellOffset(mine, cellsPerSlot - 1), true, layout.magazine);
+                    cellOffset(mine, cellsPerSlot - 1), true, cacheBase, layout.magazine);
             }
             cache = sharedCache;
         }
@@ -1109,7 +1153,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     {
         for (int t = 0; t < tierCount; t++)
         {
-            final int n = cache.sizes[t];
+            final int n = cache.size(t);
             if (n > 0)
             {
                 pushChain(cache, t, MAIN, cache.takeOldest(t, n), n);
@@ -1435,5 +1479,6 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         allCaches.clear();
         leasedCells.clear();
         lastCache = null;
+        memo = NO_MEMO;
     }
 }
