@@ -61,6 +61,8 @@ public final class LockManager implements AutoCloseable
     private final AtomicBuffer buffer;
     private final int base;
     private final int lockCount;
+    /** 64 - log2(lockCount): the shift that keeps a hash's top bits (lockCount is a power of two, at least 16). */
+    private final int lockShift;
     private final int cellsPerSlot;
     private final int processSlots;
     private final int cellsBase;
@@ -76,6 +78,7 @@ public final class LockManager implements AutoCloseable
         this.buffer = region.buffer();
         this.base = base;
         this.lockCount = buffer.getInt(base + LOCK_COUNT_OFFSET);
+        this.lockShift = 64 - Integer.numberOfTrailingZeros(lockCount);
         this.cellsPerSlot = buffer.getInt(base + CELLS_PER_SLOT_OFFSET);
         this.processSlots = buffer.getInt(base + PROCESS_SLOTS_OFFSET);
         this.maxWaitMillis = buffer.getLong(base + MAX_WAIT_OFFSET);
@@ -233,9 +236,9 @@ public final class LockManager implements AutoCloseable
      */
     public int lockIndex(final long key)
     {
-        long h = key * 0x9E3779B97F4A7C15L;
-        h ^= h >>> 32;
-        return (int)(h & (lockCount - 1));
+        // Fibonacci hashing: the product's top bits depend on every bit of the key, so keys that
+        // differ only in their low bits (consecutive block indices) spread evenly over the table
+        return (int)((key * 0x9E3779B97F4A7C15L) >>> lockShift);
     }
 
     // ------------------------------------------------------------------ shared-memory access for Txn

@@ -28,6 +28,32 @@ class LockManagerTest
         return new LockFixture(file);
     }
 
+    /**
+     * Keys that differ only in their low bits (consecutive integers, handles of consecutive
+     * blocks) must spread over the whole table: a weak hash leaves entries unreached and piles
+     * keys onto the others.
+     */
+    @Test
+    void consecutiveKeysSpreadOverEveryEntry()
+    {
+        try (LockFixture f = fixture(LockPolicy.NO_WAIT))
+        {
+            final int entries = 1024;
+            final int[] plain = new int[entries];
+            final int[] handles = new int[entries];
+            for (int k = 0; k < 4 * entries; k++)
+            {
+                plain[f.locks.lockIndex(k)]++;
+                handles[f.locks.lockIndex((2L << 56) | (7L << 32) | k)]++; // tier 1, generation 7, block k
+            }
+            for (int i = 0; i < entries; i++)
+            {
+                assertTrue(plain[i] >= 1 && plain[i] <= 8, "entry " + i + " got " + plain[i] + " of 4 keys each on average");
+                assertTrue(handles[i] >= 1 && handles[i] <= 8, "entry " + i + " got " + handles[i] + " handles, 4 on average");
+            }
+        }
+    }
+
     @Test
     void sharedLocksShareAndExclusiveExcludes()
     {
