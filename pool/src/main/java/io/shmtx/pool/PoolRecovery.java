@@ -113,7 +113,7 @@ final class PoolRecovery implements RecoveryStep
                 {
                     buffer.getAndAddLong(pool.tierHeader(t) + RETIRED_FREES_OFFSET, counted - stillAllocated);
                 }
-                if (settle(region, t, live, listing))
+                if (settle(pool, t, live, listing))
                 {
                     final int reserve = pool.layout().reserve[t];
                     buffer.putLongVolatile(pool.tierHeader(t) + OUTSTANDING_OFFSET, (count - reserve) - listing.mainCount);
@@ -155,7 +155,15 @@ final class PoolRecovery implements RecoveryStep
      * Waits (bounded) until no live process is between the CAS of a list operation on this tier
      * and the update of the tier's counters, so that they can be recomputed exactly.
      */
-    private boolean settle(final Region region, final int tier, final BitSet live, final Listing listing)
+    /**
+     * Waits (bounded) until no process of {@code slots} is between a CAS on the tier's lists and
+     * the counter update that follows it: a pop whose first block has left the list, or a push
+     * whose first block is in it, with the intent still set. The tier is locked, so no new CAS
+     * starts meanwhile; intents are read before the caller reads the counters.
+     *
+     * @return true when settled, false when a process stayed mid-operation (stopped or dead).
+     */
+    private static boolean settle(final TieredPool pool, final int tier, final BitSet live, final Listing listing)
     {
         final long deadline = System.nanoTime() + SETTLE_NANOS;
         while (true)
@@ -382,7 +390,8 @@ final class PoolRecovery implements RecoveryStep
                     }
                 }
                 tiers.add(new ValidationReport.TierCounts(t, count, listed, cached, allocated, inFlight));
-                if (inFlight == 0)
+                // the counters lag a live CAS until its process updates them: compare only when settled
+                if (inFlight == 0 && settle(pool, t, everySlot, listing))
                 {
                     final int reserve = pool.layout().reserve[t];
                     final long outstanding = buffer.getLongVolatile(pool.tierHeader(t) + OUTSTANDING_OFFSET);

@@ -163,6 +163,38 @@ class TieredPoolTest
         }
     }
 
+    /** validate() names each kind of damage a buggy writer can leave, and never hangs on it. */
+    @Test
+    void validateReportsCorruptionWithoutHanging() throws Exception
+    {
+        // a cycle in a free list: the top block links back to itself
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final int top = PoolDescriptor.headIndex(f.pool.buffer().getLongVolatile(f.pool.tierHeader(0) + PoolDescriptor.MAIN_HEAD_OFFSET));
+            f.pool.buffer().putLong(f.pool.blockHeader(0, top) + PoolDescriptor.BLOCK_AUX_OFFSET, top + 1);
+            final ValidationReport report = f.pool.validate();
+            assertFalse(report.valid());
+            assertTrue(report.problems().toString().contains("cycle"), report.problems().toString());
+        }
+        // a listed block marked allocated
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final int top = PoolDescriptor.headIndex(f.pool.buffer().getLongVolatile(f.pool.tierHeader(1) + PoolDescriptor.MAIN_HEAD_OFFSET));
+            f.pool.buffer().putLongVolatile(f.pool.blockHeader(1, top), PoolDescriptor.stateWord(PoolDescriptor.ALLOCATED, 0, 0, false));
+            final ValidationReport report = f.pool.validate();
+            assertTrue(report.problems().toString().contains("block " + top + ": both in a free list and allocated"),
+                report.problems().toString());
+        }
+        // a counter that disagrees with the lists (no operation in flight)
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            f.pool.free(f.pool.allocate(8));
+            f.pool.buffer().getAndAddLong(f.pool.tierHeader(0) + PoolDescriptor.OUTSTANDING_OFFSET, 3);
+            final ValidationReport report = f.pool.validate();
+            assertTrue(report.problems().toString().contains("tier 0: outstanding counter is"), report.problems().toString());
+        }
+    }
+
     @Test
     void exhaustionFallsBackUnlessStrictAndNamesTheTier() throws Exception
     {
