@@ -152,10 +152,6 @@ final class PoolRecovery implements RecoveryStep
     }
 
     /**
-     * Waits (bounded) until no live process is between the CAS of a list operation on this tier
-     * and the update of the tier's counters, so that they can be recomputed exactly.
-     */
-    /**
      * Waits (bounded) until no process of {@code slots} is between a CAS on the tier's lists and
      * the counter update that follows it: a pop whose first block has left the list, or a push
      * whose first block is in it, with the intent still set. The tier is locked, so no new CAS

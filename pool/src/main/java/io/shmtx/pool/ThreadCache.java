@@ -95,7 +95,22 @@ final class ThreadCache
      */
     long pop(final int tier)
     {
-        final int at = base[tier];
+        return pop(slots, base[tier]);
+    }
+
+    boolean push(final int tier, final int index, final int generation)
+    {
+        return push(slots, base[tier], capacity[tier], entry(index, generation));
+    }
+
+    /**
+     * Pops the newest entry of the tier whose count word is {@code slots[at]} (also used by the
+     * pool on a memoised cache's slots).
+     *
+     * @return the entry, or -1 when the tier's cache is empty.
+     */
+    static long pop(final long[] slots, final int at)
+    {
         final int size = (int)slots[at];
         if (size == 0)
         {
@@ -105,15 +120,19 @@ final class ThreadCache
         return slots[at + size];
     }
 
-    boolean push(final int tier, final int index, final int generation)
+    /**
+     * Pushes an entry onto the tier whose count word is {@code slots[at]}.
+     *
+     * @return false when the tier's cache already holds {@code capacity} entries.
+     */
+    static boolean push(final long[] slots, final int at, final int capacity, final long entry)
     {
-        final int at = base[tier];
         final int size = (int)slots[at];
-        if (size == capacity[tier])
+        if (size == capacity)
         {
             return false;
         }
-        slots[at + 1 + size] = entry(index, generation);
+        slots[at + 1 + size] = entry;
         slots[at] = size + 1;
         return true;
     }

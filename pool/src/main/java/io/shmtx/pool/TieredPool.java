@@ -192,7 +192,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         final TieredPool pool = new TieredPool(region, layout, (int)section.offset());
         region.registerRecoveryStep(new PoolRecovery(pool));
         region.registerDetachHook(pool::close);
-        region.registerUnmapHook(pool::unmapped);
+        region.registerUnmapHook(pool::stopAddressAccess);
         return pool;
     }
 
@@ -285,13 +285,10 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         final long[] m = memo;
         if (m[ThreadCache.OWNER] == Thread.currentThread().getId())
         {
-            // this thread's cache, memoised: its count word, then its newest entry
-            final int at = cacheBase[tier];
-            final int cached = (int)m[at];
-            if (cached > 0)
+            // this thread's cache, memoised
+            final long entry = ThreadCache.pop(m, cacheBase[tier]);
+            if (entry >= 0)
             {
-                final long entry = m[at + cached];
-                m[at] = cached - 1;
                 return grant((int)m[ThreadCache.SLOT], (int)m[ThreadCache.CELL], tier, ThreadCache.index(entry),
                     ThreadCache.generation(entry), false, size);
             }
@@ -433,14 +430,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
                 stateWord(CACHED, slot, next, false)))
             {
                 bump(address + m[ThreadCache.CELL] + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
-                final int at = cacheBase[tier];
-                final int cached = (int)m[at];
-                if (cached < layout.magazine[tier])
-                {
-                    m[at + 1 + cached] = ThreadCache.entry(index, next);
-                    m[at] = cached + 1;
-                }
-                else
+                if (!ThreadCache.push(m, cacheBase[tier], layout.magazine[tier], ThreadCache.entry(index, next)))
                 {
                     drain(cache(), tier, index);
                 }
@@ -1050,7 +1040,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private ThreadCache cache()
     {
         final ThreadCache cache = lastCache;
-        // no check of closed here (a volatile read on every call): unmapped() clears the memo and
+        // no check of closed here (a volatile read on every call): stopAddressAccess() clears the memo and
         // the slow path checks, so a closed pool never reaches the unchecked accesses
         if (cache != null && cache.owner == Thread.currentThread())
         {
@@ -1059,8 +1049,11 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         return cacheSlowPath();
     }
 
-    /** The region is about to be unmapped (closed or abandoned): no access by address from now on. */
-    private void unmapped()
+    /**
+     * Closed, or the region is about to be unmapped (closed or abandoned): no access by address
+     * from now on, as every hot path starts at a memo.
+     */
+    private void stopAddressAccess()
     {
         closed = true;
         lastCache = null;
@@ -1074,13 +1067,13 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             throw new IllegalStateException("pool of region " + file + " is closed");
         }
         ThreadCache cache = caches.get();
-        if (cache == null || closed)
+        if (cache == null)
         {
             cache = newCache();
         }
         lastCache = cache;
         memo = cache.slots;
-        if (closed) // closed meanwhile: do not leave a memo that unmapped() has already cleared
+        if (closed) // closed meanwhile: do not leave a memo that stopAddressAccess() has already cleared
         {
             lastCache = null;
             memo = NO_MEMO;
@@ -1478,7 +1471,6 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         }
         allCaches.clear();
         leasedCells.clear();
-        lastCache = null;
-        memo = NO_MEMO;
+        stopAddressAccess();
     }
 }

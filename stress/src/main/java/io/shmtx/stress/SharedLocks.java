@@ -4,10 +4,7 @@ import io.shmtx.deadlock.LockManager;
 import io.shmtx.deadlock.LockManagerConfig;
 import io.shmtx.deadlock.LockPolicy;
 import io.shmtx.deadlock.Txn;
-import io.shmtx.region.Region;
-import io.shmtx.region.RegionConfig;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,13 +140,7 @@ final class SharedLocks
 
         static
         {
-            final Path file = SharedPools.newRegionFile("locks");
-            Region.create(file, RegionConfig.builder().processSlots(SLOTS).watchdogInterval(Duration.ZERO)
-                .section(LockManager.section(CONFIG, SLOTS)).build()).close();
-            final Region region = Region.open(file, Duration.ZERO);
-            LOCKS = LockManager.open(region);
-            region.attach();
-            Region.delete(file);
+            LOCKS = SharedPools.openAttached("locks", LockManager.section(CONFIG, SLOTS), LockManager::open);
             KEYS = keysOfEveryEntry(LOCKS);
         }
 

@@ -6,6 +6,7 @@ import io.shmtx.refcount.RefCountConfig;
 import io.shmtx.refcount.RefCounts;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionConfig;
+import io.shmtx.region.SectionSpec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import org.agrona.concurrent.AtomicBuffer;
 
@@ -138,13 +140,8 @@ final class SharedPools
 
         static
         {
-            final Path file = newRegionFile("pool-shared-stack");
-            Region.create(file, RegionConfig.builder().processSlots(SLOTS).watchdogInterval(Duration.ZERO)
-                .section(TieredPool.section(SHARED_STACK, SLOTS)).build()).close();
-            final Region region = Region.open(file, Duration.ZERO);
-            POOL = TieredPool.open(region, SHARED_STACK);
-            region.attach();
-            Region.delete(file);
+            POOL = openAttached("pool-shared-stack", TieredPool.section(SHARED_STACK, SLOTS),
+                region -> TieredPool.open(region, SHARED_STACK));
         }
     }
 
@@ -154,13 +151,8 @@ final class SharedPools
 
         static
         {
-            final Path file = newRegionFile("pool-thread-caches");
-            Region.create(file, RegionConfig.builder().processSlots(SLOTS).watchdogInterval(Duration.ZERO)
-                .section(TieredPool.section(THREAD_CACHES, SLOTS)).build()).close();
-            final Region region = Region.open(file, Duration.ZERO);
-            POOL = TieredPool.open(region, THREAD_CACHES);
-            region.attach();
-            Region.delete(file);
+            POOL = openAttached("pool-thread-caches", TieredPool.section(THREAD_CACHES, SLOTS),
+                region -> TieredPool.open(region, THREAD_CACHES));
         }
     }
 
@@ -253,6 +245,29 @@ final class SharedPools
      * @param kind a word for the file name.
      * @return the file.
      */
+    /**
+     * A fresh region with one section, {@code SLOTS} process slots and no watchdog, opened,
+     * given to {@code module} (which opens what it needs before the attach), attached, and its
+     * file deleted at once (the mapping stays).
+     *
+     * @param kind    a word for the file name.
+     * @param section the region's section.
+     * @param module  opens the module on the region.
+     * @param <T>     the module's type.
+     * @return what {@code module} returned.
+     */
+    static <T> T openAttached(final String kind, final SectionSpec section, final Function<Region, T> module)
+    {
+        final Path file = newRegionFile(kind);
+        Region.create(file, RegionConfig.builder().processSlots(SLOTS).watchdogInterval(Duration.ZERO).section(section)
+            .build()).close();
+        final Region region = Region.open(file, Duration.ZERO);
+        final T opened = module.apply(region);
+        region.attach();
+        Region.delete(file);
+        return opened;
+    }
+
     static Path newRegionFile(final String kind)
     {
         final Path shm = Paths.get("/dev/shm");
