@@ -67,21 +67,24 @@ public final class LockManager implements AutoCloseable
     private final int processSlots;
     private final int cellsBase;
     private final int locksBase;
+    private static final LockPolicy[] POLICIES = LockPolicy.values(); // values() copies the array on every call
     private final long maxWaitMillis;
     private final BitSet leased = new BitSet();
     private volatile boolean closed;
 
-    private LockManager(final Region region, final int base)
+    /** Takes the layout values {@link #open} validated, never reading them from the region again. */
+    private LockManager(final Region region, final int base, final int locks, final int cells, final int slots,
+        final long maxWaitMillis)
     {
         this.region = region;
         this.file = region.file();
         this.buffer = region.buffer();
         this.base = base;
-        this.lockCount = buffer.getInt(base + LOCK_COUNT_OFFSET);
+        this.lockCount = locks;
         this.lockShift = 64 - Integer.numberOfTrailingZeros(lockCount);
-        this.cellsPerSlot = buffer.getInt(base + CELLS_PER_SLOT_OFFSET);
-        this.processSlots = buffer.getInt(base + PROCESS_SLOTS_OFFSET);
-        this.maxWaitMillis = buffer.getLong(base + MAX_WAIT_OFFSET);
+        this.cellsPerSlot = cells;
+        this.processSlots = slots;
+        this.maxWaitMillis = maxWaitMillis;
         this.cellsBase = base + CELLS_OFFSET;
         this.locksBase = (int)(base + locksOffset(processSlots, cellsPerSlot));
     }
@@ -140,12 +143,17 @@ public final class LockManager implements AutoCloseable
         final int cells = buffer.getInt(b + CELLS_PER_SLOT_OFFSET);
         final int slots = buffer.getInt(b + PROCESS_SLOTS_OFFSET);
         if (slots != region.processSlots() || locks < 16 || Integer.bitCount(locks) != 1 || cells < 1 || cells > 1024
-            || locksOffset(slots, cells) + (long)locks * ENTRY_SIZE > section.length())
+            || (long)slots * cells > MAX_CELLS || locksOffset(slots, cells) + (long)locks * ENTRY_SIZE > section.length())
         {
             throw new RegionFormatException(region.file(), "lockTable.layout", locks + " locks/" + cells + " cells/" + slots + " slots",
-                "a layout that fits the section and the region's " + region.processSlots() + " slots");
+                "a layout that fits the section, at most " + MAX_CELLS + " cells, and the region's " + region.processSlots() + " slots");
         }
-        final LockManager manager = new LockManager(region, b);
+        final long maxWait = buffer.getLong(b + MAX_WAIT_OFFSET);
+        if (maxWait < 1 || maxWait > 600_000)
+        {
+            throw new RegionFormatException(region.file(), "lockTable.maxWait", maxWait + " ms", "1 ms .. 10 min");
+        }
+        final LockManager manager = new LockManager(region, b, locks, cells, slots, maxWait);
         region.registerRecoveryStep(manager.new Recovery());
         return manager;
     }
@@ -215,7 +223,7 @@ public final class LockManager implements AutoCloseable
     public LockPolicy policy()
     {
         final long ordinal = buffer.getLongVolatile(base + POLICY_OFFSET);
-        return ordinal >= 0 && ordinal < LockPolicy.values().length ? LockPolicy.values()[(int)ordinal] : LockPolicy.WAIT_DIE;
+        return ordinal >= 0 && ordinal < POLICIES.length ? POLICIES[(int)ordinal] : LockPolicy.WAIT_DIE;
     }
 
     /**
@@ -462,6 +470,16 @@ public final class LockManager implements AutoCloseable
         return out.length() == 0 ? "no waits\n" : out.toString();
     }
 
+    /** A transaction cell id about to be followed into the cell table (callers filter ids read from an entry first). */
+    private void checkCell(final int cell)
+    {
+        if (cell < 0 || cell >= totalCells())
+        {
+            throw new IllegalStateException("region " + file + ": transaction cell " + cell + " is outside the "
+                + totalCells() + " cells of the lock table (a corrupt lock entry)");
+        }
+    }
+
     private String describe(final int cell)
     {
         return "txn(slot " + cell / cellsPerSlot + ", cell " + cell % cellsPerSlot + ", ts "
@@ -470,6 +488,8 @@ public final class LockManager implements AutoCloseable
 
     boolean olderThan(final int a, final int b)
     {
+        checkCell(a);
+        checkCell(b);
         final long ta = buffer.getLongVolatile(cellOffset(a) + CELL_TIMESTAMP);
         final long tb = buffer.getLongVolatile(cellOffset(b) + CELL_TIMESTAMP);
         return ta < tb || (ta == tb && a < b);
@@ -478,6 +498,7 @@ public final class LockManager implements AutoCloseable
     /** Wounds or marks {@code cell} unless it is committing; returns whether this call did it. */
     boolean markVictim(final int cell, final AbortReason reason)
     {
+        checkCell(cell);
         final int offset = cellOffset(cell) + CELL_STATE;
         while (true)
         {

@@ -249,7 +249,8 @@ public final class Txn implements AutoCloseable
             return granted(index, LockMode.SHARED);
         }
         releaseReaderLane(entry); // a writer holds or claims it: back out while deciding
-        return decide(index, LockMode.SHARED, List.of(owner));
+        // an id beyond the cells (a corrupt entry) names no transaction: never followed, waited out
+        return decide(index, LockMode.SHARED, owner < manager.totalCells() ? List.of(owner) : List.of());
     }
 
     private Decision tryExclusiveLock(final int index, final int entry, final LockMode current)

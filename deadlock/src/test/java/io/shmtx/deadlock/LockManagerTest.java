@@ -117,8 +117,16 @@ class LockManagerTest
         try (LockFixture f = fixture(LockPolicy.WOUND_WAIT); Txn old = f.locks.begin(); Txn young = f.locks.begin())
         {
             assertEquals(Decision.GRANTED, young.tryLock(3, LockMode.EXCLUSIVE));
-            young.commit();
+            // young in the middle of its commit (state COMMITTING, its lock still held)
+            final int state = f.locks.cellOffset(young.cell()) + LockTableDescriptor.CELL_STATE;
+            final long active = f.locks.buffer().getLongVolatile(state);
+            final long committing = LockTableDescriptor.stateWord(LockTableDescriptor.COMMITTING, false, null, 0);
+            f.locks.buffer().putLongVolatile(state, committing);
             assertFalse(f.locks.markVictim(young.cell(), AbortReason.WOUNDED));
+            assertEquals(committing, f.locks.buffer().getLongVolatile(state), "a committing transaction is not wounded");
+            f.locks.buffer().putLongVolatile(state, active);
+            assertTrue(f.locks.markVictim(young.cell(), AbortReason.WOUNDED), "the same transaction, active, is wounded");
+            assertThrows(TxAbortedException.class, young::commit);
             assertEquals(Decision.GRANTED, old.tryLock(3, LockMode.EXCLUSIVE));
         }
     }
@@ -209,6 +217,29 @@ class LockManagerTest
             final TxAbortedException ex = assertThrows(TxAbortedException.class, () -> tx.lock(9, LockMode.EXCLUSIVE));
             assertEquals(AbortReason.TIMEOUT, ex.reason(), "a bounded wait, no wound written outside the cells");
             assertEquals(0, f.locks.stats().get("wounds"));
+        }
+        // a shared request meets an owner id just past the cells: it would name a lock entry's words
+        try (LockFixture f = fixture(LockPolicy.WOUND_WAIT); Txn tx = f.locks.begin())
+        {
+            final int index = f.locks.lockIndex(9);
+            final int entry = f.locks.entryOffset(index);
+            f.locks.buffer().putLongVolatile(entry + LockTableDescriptor.ENTRY_OWNER, f.locks.totalCells() + 2L); // cell totalCells + 1
+            // everything from the end of the cells to the end of the table, but the entry asked for
+            final int from = f.locks.cellOffset(f.locks.totalCells());
+            final int to = f.locks.entryOffset(1023) + LockTableDescriptor.ENTRY_SIZE;
+            final java.util.function.Supplier<byte[]> others = () ->
+            {
+                final byte[] bytes = new byte[to - from];
+                f.locks.buffer().getBytes(from, bytes);
+                java.util.Arrays.fill(bytes, entry - from, entry - from + LockTableDescriptor.ENTRY_SIZE, (byte)0);
+                return bytes;
+            };
+            final byte[] before = others.get();
+            final TxAbortedException ex = assertThrows(TxAbortedException.class, () -> tx.lock(9, LockMode.SHARED));
+            assertEquals(AbortReason.TIMEOUT, ex.reason());
+            assertEquals(0, f.locks.stats().get("wounds"));
+            assertArrayEquals(before, others.get(), "nothing outside the entry asked for was written");
+            assertThrows(IllegalStateException.class, () -> f.locks.markVictim(f.locks.totalCells() + 1, AbortReason.WOUNDED));
         }
     }
 }
