@@ -93,6 +93,8 @@ public final class RefCounts implements AutoCloseable
     private final List<LongConsumer> zeroListeners = new CopyOnWriteArrayList<>();
     private volatile ScheduledExecutorService graceTimer;
     private volatile boolean closed;
+    /** Set by close(): a count reaching zero frees at once (the grace timer is gone). */
+    private volatile boolean closing;
     /** Crash injection for tests: called at each numbered step of an update. */
     volatile StepHook stepHook;
 
@@ -102,27 +104,32 @@ public final class RefCounts implements AutoCloseable
         void at(int step);
     }
 
-    private RefCounts(final Region region, final TieredPool pool, final int base)
+    /**
+     * Takes the values {@link #open} checked; never reads the header again. The count words'
+     * offsets are derived from the block counts (the tier table's copy of them is checked by open).
+     */
+    private RefCounts(final Region region, final TieredPool pool, final int base, final int[] counts, final int capacity,
+        final int cells, final long graceMillis)
     {
         this.region = region;
         this.pool = pool;
         this.file = region.file();
         this.buffer = region.buffer();
         this.base = base;
-        this.tierCount = buffer.getInt(base + TIER_COUNT_OFFSET);
+        this.tierCount = counts.length;
         this.countsBase = new int[tierCount];
-        this.blockCount = new int[tierCount];
+        this.blockCount = counts.clone();
+        long offset = COUNTS_OFFSET;
         for (int t = 0; t < tierCount; t++)
         {
-            final int entry = base + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE;
-            blockCount[t] = buffer.getInt(entry);
-            countsBase[t] = (int)(base + buffer.getLong(entry + 8));
+            countsBase[t] = (int)(base + offset);
+            offset = RegionDescriptor.align(offset + (long)counts[t] * Long.BYTES, 64);
         }
-        this.ledgerCapacity = buffer.getInt(base + LEDGER_CAPACITY_OFFSET);
-        this.cellsPerSlot = buffer.getInt(base + CELLS_PER_SLOT_OFFSET);
+        this.ledgerCapacity = capacity;
+        this.cellsPerSlot = cells;
         this.slotAreaSize = cellsPerSlot * CELL_SIZE + ledgerCapacity * ENTRY_SIZE;
-        this.slotAreaBase = (int)(base + layoutEnd(blockCount));
-        this.graceMillis = buffer.getLong(base + GRACE_MILLIS_OFFSET);
+        this.slotAreaBase = (int)(base + offset);
+        this.graceMillis = graceMillis;
         this.cellOwners = new Thread[cellsPerSlot];
     }
 
@@ -168,7 +175,7 @@ public final class RefCounts implements AutoCloseable
             for (int t = 0; t < counts.length; t++)
             {
                 buffer.putInt(b + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE, counts[t]);
-                buffer.putLong(b + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE + 8, offset);
+                buffer.putLong(b + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE + 8, offset); // for tools; open derives it
                 offset = RegionDescriptor.align(offset + (long)counts[t] * Long.BYTES, 64);
             }
             buffer.putLongRelease(b + MAGIC_OFFSET, MAGIC);
@@ -200,10 +207,18 @@ public final class RefCounts implements AutoCloseable
                 "capacity 1..1048576, cells 2..257");
         }
         final int[] counts = new int[pool.tierCount()];
+        long offset = COUNTS_OFFSET;
         for (int t = 0; t < counts.length; t++)
         {
             counts[t] = pool.blockCount(t);
             check(region, "refcount.tier[" + t + "].blockCount", buffer.getInt(b + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE), counts[t]);
+            check(region, "refcount.tier[" + t + "].countsOffset", buffer.getLong(b + TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE + 8), offset);
+            offset = RegionDescriptor.align(offset + (long)counts[t] * Long.BYTES, 64);
+        }
+        final long grace = buffer.getLong(b + GRACE_MILLIS_OFFSET);
+        if (grace < 0 || grace > 3_600_000)
+        {
+            throw new io.shmtx.region.RegionFormatException(region.file(), "refcount.graceMillis", String.valueOf(grace), "0..3600000");
         }
         final long needed = layoutEnd(counts) + ((long)cells * CELL_SIZE + (long)capacity * ENTRY_SIZE) * region.processSlots();
         if (needed > section.length())
@@ -211,7 +226,7 @@ public final class RefCounts implements AutoCloseable
             throw new io.shmtx.region.RegionFormatException(region.file(), "refcount.length", String.valueOf(section.length()),
                 "at least " + needed);
         }
-        final RefCounts refs = new RefCounts(region, pool, b);
+        final RefCounts refs = new RefCounts(region, pool, b, counts, capacity, cells, grace);
         region.registerRecoveryStep(new RefCountRecovery(refs));
         region.registerDetachHook(refs::close);
         return refs;
@@ -362,6 +377,7 @@ public final class RefCounts implements AutoCloseable
 
     private boolean update(final long handle, final Op op, final int word, final int generation, final int me, final int cell)
     {
+        final long graceMillis = closing ? 0 : this.graceMillis;
         buffer.putLong(cell + CELL_HELD_BEFORE_OFFSET, NOT_LOCKED);
         buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, handle);
         hook(1);
@@ -996,26 +1012,31 @@ public final class RefCounts implements AutoCloseable
         {
             timer.shutdownNow();
         }
+        closing = true;
         final int me = region.slot();
         if (me >= 0 && !region.isClosed())
         {
+            // a snapshot first: a release that empties an entry shifts later entries back into its place
             final int ledger = ledgerOffset(me);
+            final List<long[]> entries = new ArrayList<>();
             for (int i = 0; i < ledgerCapacity; i++)
             {
                 final int entry = ledger + i * ENTRY_SIZE;
                 final long handle = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
-                long held = buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET);
-                if (handle == 0)
+                if (handle != 0)
                 {
-                    continue;
+                    entries.add(new long[] {handle, buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET)});
                 }
-                if (held == PENDING_FREE)
+            }
+            for (final long[] entry : entries)
+            {
+                if (entry[1] == PENDING_FREE)
                 {
-                    freeAfterGrace(handle);
+                    freeAfterGrace(entry[0]);
                 }
-                while (held-- > 0)
+                for (long held = entry[1]; held > 0; held--)
                 {
-                    release(handle);
+                    release(entry[0]);
                 }
             }
         }

@@ -68,10 +68,17 @@ public final class RefChild
                         }
                     }
                 });
+                final Throwable[] failure = new Throwable[1];
+                worker.setUncaughtExceptionHandler((thread, ex) -> failure[0] = ex);
                 worker.start();
                 in.readLine();
                 worker.interrupt();
                 worker.join();
+                if (failure[0] != null)
+                {
+                    failure[0].printStackTrace();
+                    System.exit(1); // the parent's exit-code check sees the failed worker
+                }
             }
         }
         System.out.println("DONE");

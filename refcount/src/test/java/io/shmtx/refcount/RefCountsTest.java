@@ -62,6 +62,34 @@ class RefCountsTest
         }
     }
 
+    /** close() gives back every entry, although each release that empties one shifts others back. */
+    @Test
+    void closeReleasesEveryLedgerEntryAndFreesWithoutWaitingForTheGrace() throws Exception
+    {
+        final Path file = region(RefCountConfig.builder().ledgerCapacity(16).gracePeriod(Duration.ofMinutes(10)).build());
+        try (RefFixture b = new RefFixture(file))
+        {
+            final List<Long> handles = new ArrayList<>();
+            final long onlyA;
+            try (RefFixture a = new RefFixture(file))
+            {
+                for (int i = 0; i < 14; i++) // 14 entries in 16: probe runs, so removals shift entries
+                {
+                    final long h = a.refs.allocate(8);
+                    a.refs.retain(h);
+                    b.refs.retain(h);
+                    handles.add(h);
+                }
+                onlyA = a.refs.allocate(8);
+            }
+            for (final long h : handles)
+            {
+                assertEquals(1, b.refs.count(h), "only b's reference is left on " + h);
+            }
+            assertFalse(b.pool.isLive(onlyA), "freed by close(), not left waiting for a 10-minute grace period");
+        }
+    }
+
     @Test
     void refusedOperationsChangeNothing() throws Exception
     {
@@ -178,6 +206,7 @@ class RefCountsTest
         {
             final long h = a.refs.allocate(8);
             final Thread[] threads = new Thread[4];
+            final List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (int t = 0; t < threads.length; t++)
             {
                 threads[t] = new Thread(() ->
@@ -188,12 +217,14 @@ class RefCountsTest
                         a.refs.release(h);
                     }
                 });
+                threads[t].setUncaughtExceptionHandler((thread, ex) -> failures.add(ex));
                 threads[t].start();
             }
             for (final Thread t : threads)
             {
                 t.join();
             }
+            assertEquals(List.of(), failures, "no retain or release failed");
             assertEquals(1, a.refs.count(h));
             assertEquals(1, a.refs.held(h));
             assertTrue(a.refs.release(h));
