@@ -176,9 +176,17 @@ final class RefCountRecovery implements RecoveryStep
         final boolean live = refs.pool().isLive(handle);
         long newWord = unlocked(w);
         boolean free;
-        if (generation(w) == generation)
+        final boolean corrupt = generation(w) == generation && contribution > count(w);
+        if (corrupt)
         {
-            final int newCount = (int)Math.max(0, count(w) - contribution);
+            // the dead slot's record claims more references than the whole count: a buggy writer's
+            // ledger. Freeing would pull the block from live holders: leave the count, free nothing
+            // (the orphan report shows the block if nobody holds it)
+            free = false;
+        }
+        else if (generation(w) == generation)
+        {
+            final int newCount = (int)(count(w) - contribution);
             newWord = word(generation, newCount, -1);
             free = newCount == 0 && (contribution > 0 || pending || midUpdate);
         }
@@ -194,7 +202,7 @@ final class RefCountRecovery implements RecoveryStep
         buffer.putLong(refs.base() + JOURNAL_WORD_OFFSET, locked(newWord, me));
         buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, VALID | (free ? FREE : 0));
         apply(buffer, word, handle, s, locked(newWord, me), free);
-        return (int)(contribution << 1) | (free ? 1 : 0);
+        return (corrupt ? 0 : (int)Math.min(contribution, MAX_COUNT) << 1) | (free ? 1 : 0);
     }
 
     private void apply(final AtomicBuffer buffer, final int word, final long handle, final int s, final long lockedWord,

@@ -90,6 +90,30 @@ class RefCountsTest
         }
     }
 
+    /** A dead slot whose ledger claims more references than the whole count: recovery frees nothing. */
+    @Test
+    void recoveryNeverFreesOnALedgerThatClaimsMoreThanTheCount() throws Exception
+    {
+        final Path file = region(RefCountConfig.defaults());
+        try (RefFixture b = new RefFixture(file))
+        {
+            final RefFixture a = new RefFixture(file);
+            final long h = a.refs.allocate(8);
+            b.refs.retain(h);
+            assertEquals(2, a.refs.count(h));
+            final int entry = a.refs.findEntry(a.region.slot(), h, false);
+            assertTrue(entry >= 0);
+            a.region.buffer().putLongVolatile(entry + RefCountDescriptor.ENTRY_HELD_OFFSET, 5); // a buggy writer
+            a.region.abandon(); // as if killed
+            assertEquals(1, b.region.recoverDeadSlots().size());
+            assertTrue(b.pool.isLive(h), "the block b still holds was not freed");
+            assertEquals(2, b.refs.count(h), "the count is left as it was");
+            assertFalse(b.refs.release(h));
+            assertEquals(1, b.refs.count(h));
+            a.close();
+        }
+    }
+
     @Test
     void refusedOperationsChangeNothing() throws Exception
     {
