@@ -1,5 +1,7 @@
 package io.shmtx.pool;
 
+import org.agrona.UnsafeApi;
+
 /**
  * One thread's cache of blocks per tier and its cell in the region (intent word, counters).
  * Used only by its thread (or, for the shared overflow cache, under the pool's lock).
@@ -12,6 +14,8 @@ package io.shmtx.pool;
  */
 final class ThreadCache
 {
+    /** Offset of element 0 in a {@code long[]}. */
+    private static final long LONGS = UnsafeApi.arrayBaseOffset(long[].class);
     /** Word of {@link #slots}: the owner thread's id ({@link Thread#getId()}), -1 for the shared cache. */
     static final int OWNER = 0;
     /** Word of {@link #slots}: the process slot. */
@@ -105,35 +109,41 @@ final class ThreadCache
 
     /**
      * Pops the newest entry of the tier whose count word is {@code slots[at]} (also used by the
-     * pool on a memoised cache's slots).
+     * pool on a memoised cache's slots). No array bounds checks: a count word is written only by
+     * its cache's owner thread (or under the pool's lock for the shared cache), through these two
+     * methods, so it stays within 0..capacity, and {@link #bases} leaves room for capacity
+     * entries after it.
      *
      * @return the entry, or -1 when the tier's cache is empty.
      */
     static long pop(final long[] slots, final int at)
     {
-        final int size = (int)slots[at];
+        final long countAt = LONGS + ((long)at << 3);
+        final long size = UnsafeApi.getLong(slots, countAt);
         if (size == 0)
         {
             return -1;
         }
-        slots[at] = size - 1;
-        return slots[at + size];
+        UnsafeApi.putLong(slots, countAt, size - 1);
+        return UnsafeApi.getLong(slots, countAt + (size << 3));
     }
 
     /**
-     * Pushes an entry onto the tier whose count word is {@code slots[at]}.
+     * Pushes an entry onto the tier whose count word is {@code slots[at]} (no bounds checks, as
+     * {@link #pop(long[], int)}).
      *
      * @return false when the tier's cache already holds {@code capacity} entries.
      */
     static boolean push(final long[] slots, final int at, final int capacity, final long entry)
     {
-        final int size = (int)slots[at];
-        if (size == capacity)
+        final long countAt = LONGS + ((long)at << 3);
+        final long size = UnsafeApi.getLong(slots, countAt);
+        if (size >= capacity)
         {
             return false;
         }
-        slots[at + 1 + size] = entry;
-        slots[at] = size + 1;
+        UnsafeApi.putLong(slots, countAt + ((size + 1) << 3), entry);
+        UnsafeApi.putLong(slots, countAt, size + 1);
         return true;
     }
 

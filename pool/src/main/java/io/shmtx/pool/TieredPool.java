@@ -90,8 +90,10 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private final Region region;
     private final Path file;
     private final AtomicBuffer buffer;
-    /** The buffer's backing array (null when mapped) and address, for the hot path's unchecked access. */
-    private final Object memory;
+    /**
+     * The mapping's base address, for the hot path's unchecked access by absolute address (no
+     * base object: the JIT then knows those stores cannot touch this object's fields).
+     */
     private final long address;
     private final int base;
     private final PoolLayout layout;
@@ -99,6 +101,13 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private final int[] blockSize;
     private final int[] blockCount;
     private final int[] blocks;
+    /**
+     * Per size bucket ({@link PoolDescriptor#bucket}), the first tier whose blocks hold the
+     * bucket's smallest size: where {@link #tierFor} starts looking (one step for power-of-two tiers).
+     */
+    private final int[] firstTier;
+    /** {@link #blocks} as absolute addresses, for the hot path. */
+    private final long[] blockAddress;
     private final int[] stride;
     private final int[] tierHeader;
     private final int cellsBase;
@@ -130,7 +139,10 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         this.region = region;
         this.file = region.file();
         this.buffer = region.buffer();
-        this.memory = buffer.byteArray();
+        if (buffer.byteArray() != null)
+        {
+            throw new IllegalArgumentException("region " + file + ": a pool needs a mapped region buffer, not a heap array");
+        }
         this.address = buffer.addressOffset();
         this.base = base;
         this.layout = layout;
@@ -139,11 +151,24 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         this.blockCount = layout.blockCount;
         this.stride = layout.stride;
         this.blocks = new int[tierCount];
+        this.blockAddress = new long[tierCount];
         this.tierHeader = new int[tierCount];
         for (int t = 0; t < tierCount; t++)
         {
             blocks[t] = (int)(base + layout.blocksOffset[t]);
+            blockAddress[t] = address + blocks[t];
             tierHeader[t] = base + TIER_HEADERS_OFFSET + t * TIER_HEADER_SIZE;
+        }
+        this.firstTier = new int[Integer.SIZE + 1];
+        for (int b = 0; b <= Integer.SIZE; b++)
+        {
+            final long smallest = b == 0 ? 1 : (1L << (b - 1)) + 1;
+            int t = 0;
+            while (t < tierCount && blockSize[t] < smallest)
+            {
+                t++;
+            }
+            firstTier[b] = t;
         }
         this.cellsBase = base + CELLS_OFFSET;
         this.cellSize = layout.cellSize;
@@ -378,9 +403,9 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private long grant(final int slot, final int cellOffset, final int tier, final int index, final int generation,
         final boolean reserve, final int size)
     {
-        final long header = address + blocks[tier] + (long)index * stride[tier];
-        UnsafeApi.putLong(memory, header + BLOCK_AUX_OFFSET, UnsafeApi.getLongOpaque(memory, address + RegionDescriptor.COARSE_TIME_OFFSET));
-        UnsafeApi.putLongRelease(memory, header, stateWord(ALLOCATED, slot, generation, reserve));
+        final long header = blockAddress[tier] + (long)index * stride[tier];
+        UnsafeApi.putLong(null, header + BLOCK_AUX_OFFSET, UnsafeApi.getLongOpaque(null, address + RegionDescriptor.COARSE_TIME_OFFSET));
+        UnsafeApi.putLongRelease(null, header, stateWord(ALLOCATED, slot, generation, reserve));
         final long cell = address + cellOffset;
         final long counters = cell + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE;
         bump(counters + COUNTER_ALLOCATIONS, 1);
@@ -395,7 +420,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      */
     private void bump(final long at, final long delta)
     {
-        UnsafeApi.putLongOpaque(memory, at, UnsafeApi.getLong(memory, at) + delta);
+        UnsafeApi.putLongOpaque(null, at, UnsafeApi.getLong(null, at) + delta);
     }
 
     // ------------------------------------------------------------------ free
@@ -426,7 +451,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             final int slot = (int)m[ThreadCache.SLOT];
             final int generation = Handles.generation(handle);
             final int next = nextGeneration(generation);
-            if (UnsafeApi.compareAndSetLong(memory, address + header, stateWord(ALLOCATED, slot, generation, false),
+            if (UnsafeApi.compareAndSetLong(null, address + header, stateWord(ALLOCATED, slot, generation, false),
                 stateWord(CACHED, slot, next, false)))
             {
                 bump(address + m[ThreadCache.CELL] + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
@@ -988,7 +1013,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         {
             throw new IllegalArgumentException("region " + file + ": size=" + size + " must be positive");
         }
-        for (int t = 0; t < tierCount; t++)
+        for (int t = firstTier[bucket(size)]; t < tierCount; t++)
         {
             if (size <= blockSize[t])
             {
