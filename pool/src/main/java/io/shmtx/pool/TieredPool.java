@@ -86,6 +86,13 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private static final int RESERVE = 1;
     /** The memo when no thread's cache is memoised: an owner id no thread has. */
     private static final long[] NO_MEMO = {-1};
+    private static final int HOT_ADDRESS = 0;
+    private static final int HOT_STRIDE = 1;
+    private static final int HOT_COUNT = 2;
+    /** Hot word: the tier's count-word index in a thread cache's slots, and (high half) the cache capacity. */
+    private static final int HOT_CACHE = 3;
+    private static final int HOT_WORDS = 4;
+    private static final long LONGS = UnsafeApi.arrayBaseOffset(long[].class);
 
     private final Region region;
     private final Path file;
@@ -106,8 +113,12 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      * bucket's smallest size: where {@link #tierFor} starts looking (one step for power-of-two tiers).
      */
     private final int[] firstTier;
-    /** {@link #blocks} as absolute addresses, for the hot path. */
-    private final long[] blockAddress;
+    /**
+     * What the hot paths need of a tier, {@link #HOT_WORDS} words per tier (first block's absolute
+     * address, stride, block count, thread-cache base and capacity), read without array bounds
+     * checks once the tier is known to be in range.
+     */
+    private final long[] hot;
     private final int[] stride;
     private final int[] tierHeader;
     private final int cellsBase;
@@ -151,12 +162,16 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         this.blockCount = layout.blockCount;
         this.stride = layout.stride;
         this.blocks = new int[tierCount];
-        this.blockAddress = new long[tierCount];
+        this.hot = new long[tierCount * HOT_WORDS];
+        final int[] cacheBases = ThreadCache.bases(layout.magazine);
         this.tierHeader = new int[tierCount];
         for (int t = 0; t < tierCount; t++)
         {
             blocks[t] = (int)(base + layout.blocksOffset[t]);
-            blockAddress[t] = address + blocks[t];
+            hot[t * HOT_WORDS + HOT_ADDRESS] = address + blocks[t];
+            hot[t * HOT_WORDS + HOT_STRIDE] = stride[t];
+            hot[t * HOT_WORDS + HOT_COUNT] = blockCount[t];
+            hot[t * HOT_WORDS + HOT_CACHE] = cacheBases[t] | (long)layout.magazine[t] << 32;
             tierHeader[t] = base + TIER_HEADERS_OFFSET + t * TIER_HEADER_SIZE;
         }
         this.firstTier = new int[Integer.SIZE + 1];
@@ -174,7 +189,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         this.cellSize = layout.cellSize;
         this.cellsPerSlot = layout.cellsPerSlot;
         this.histogramOffset = PoolDescriptor.cellHistogramOffset(tierCount);
-        this.cacheBase = ThreadCache.bases(layout.magazine);
+        this.cacheBase = cacheBases;
         this.strict = layout.config.strict();
         this.lastLevel = new AtomicIntegerArray(tierCount);
     }
@@ -311,7 +326,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         if (m[ThreadCache.OWNER] == Thread.currentThread().getId())
         {
             // this thread's cache, memoised
-            final long entry = ThreadCache.pop(m, cacheBase[tier]);
+            final long entry = ThreadCache.pop(m, (int)hot(tier, HOT_CACHE));
             if (entry >= 0)
             {
                 return grant((int)m[ThreadCache.SLOT], (int)m[ThreadCache.CELL], tier, ThreadCache.index(entry),
@@ -403,7 +418,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private long grant(final int slot, final int cellOffset, final int tier, final int index, final int generation,
         final boolean reserve, final int size)
     {
-        final long header = blockAddress[tier] + (long)index * stride[tier];
+        final long header = hot(tier, HOT_ADDRESS) + index * hot(tier, HOT_STRIDE);
         UnsafeApi.putLong(null, header + BLOCK_AUX_OFFSET, UnsafeApi.getLongOpaque(null, address + RegionDescriptor.COARSE_TIME_OFFSET));
         UnsafeApi.putLongRelease(null, header, stateWord(ALLOCATED, slot, generation, reserve));
         final long cell = address + cellOffset;
@@ -423,6 +438,12 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         UnsafeApi.putLongOpaque(null, at, UnsafeApi.getLong(null, at) + delta);
     }
 
+    /** Word {@code word} of {@link #hot} for a tier in 0..tierCount-1 (the caller has checked it). */
+    private long hot(final int tier, final int word)
+    {
+        return UnsafeApi.getLong(hot, LONGS + ((long)(tier * HOT_WORDS + word) << 3));
+    }
+
     // ------------------------------------------------------------------ free
 
     /**
@@ -437,11 +458,10 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     {
         final int tier = Handles.tier(handle);
         final int index = Handles.index(handle);
-        if (tier < 0 || tier >= tierCount || index < 0 || index >= blockCount[tier])
+        if (tier < 0 || tier >= tierCount || index < 0 || index >= hot(tier, HOT_COUNT))
         {
             throw invalid(handle);
         }
-        final int header = blocks[tier] + index * stride[tier];
         final long[] m = memo;
         if (m[ThreadCache.OWNER] == Thread.currentThread().getId())
         {
@@ -451,22 +471,24 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             final int slot = (int)m[ThreadCache.SLOT];
             final int generation = Handles.generation(handle);
             final int next = nextGeneration(generation);
-            if (UnsafeApi.compareAndSetLong(null, address + header, stateWord(ALLOCATED, slot, generation, false),
-                stateWord(CACHED, slot, next, false)))
+            final long cacheWord = hot(tier, HOT_CACHE);
+            if (UnsafeApi.compareAndSetLong(null, hot(tier, HOT_ADDRESS) + index * hot(tier, HOT_STRIDE),
+                stateWord(ALLOCATED, slot, generation, false), stateWord(CACHED, slot, next, false)))
             {
                 bump(address + m[ThreadCache.CELL] + CELL_COUNTERS_OFFSET + tier * CELL_TIER_COUNTERS_SIZE + COUNTER_FREES, 1);
-                if (!ThreadCache.push(m, cacheBase[tier], layout.magazine[tier], ThreadCache.entry(index, next)))
+                if (!ThreadCache.push(m, (int)cacheWord, (int)(cacheWord >>> 32), ThreadCache.entry(index, next)))
                 {
                     drain(cache(), tier, index);
                 }
                 return;
             }
         }
-        freeChecked(handle, tier, index, header);
+        freeChecked(handle, tier, index);
     }
 
-    private void freeChecked(final long handle, final int tier, final int index, final int header)
+    private void freeChecked(final long handle, final int tier, final int index)
     {
+        final int header = blocks[tier] + index * stride[tier];
         final ThreadCache cache = cache();
         final long word = buffer.getLongVolatile(header);
         if (state(word) != ALLOCATED || generation(word) != Handles.generation(handle))
