@@ -17,7 +17,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.AtomicBuffer;
 
@@ -43,8 +42,10 @@ import org.agrona.concurrent.AtomicBuffer;
  * fences, so of a reader and a writer racing, at least one sees the other (Dekker): the reader
  * backs out of its lane on seeing an owner; the writer keeps its claim and waits for the readers
  * to leave (readers already in finish; new readers see the claim). An upgrade is a writer whose
- * own lane is ignored. On a conflict the policy decides from the ages of the holders (their
- * region-clock timestamps): WAIT_DIE lets only older requesters wait, so every wait-for edge
+ * own lane is ignored. A transaction remembers the lane it claimed and clears just that one on
+ * release, after checking it still holds its id (anything else is a corrupt entry, reported).
+ * On a conflict the policy decides from the ages of the holders (their region-clock
+ * timestamps): WAIT_DIE lets only older requesters wait, so every wait-for edge
  * goes from older to younger and no cycle can form; WOUND_WAIT lets only younger requesters wait
  * (an older one wounds the younger holders, which abort at their next step unless committing), so
  * edges go from younger to older or to a wounded transaction, and again no cycle lasts.
@@ -286,6 +287,11 @@ public final class LockManager implements AutoCloseable
         return processSlots * cellsPerSlot;
     }
 
+    int lockCount()
+    {
+        return lockCount;
+    }
+
     int cellsPerSlot()
     {
         return cellsPerSlot;
@@ -318,15 +324,44 @@ public final class LockManager implements AutoCloseable
             || !region.isAlive(slot);
     }
 
-    /** Holders of lock {@code index} conflicting with {@code cell} asking for {@code mode}. */
+    /**
+     * Holders of lock {@code index} conflicting with {@code cell} asking for {@code mode}, for
+     * decisions and diagnostics (allocates; the grant path asks {@link #hasHolders} instead).
+     */
     List<Integer> holders(final int index, final int cell, final LockMode mode)
     {
         final List<Integer> result = new ArrayList<>(2);
+        collectHolders(index, cell, mode, result);
+        return result;
+    }
+
+    /** Whether lock {@code index} has a holder conflicting with {@code cell} asking for {@code mode}; allocates nothing. */
+    boolean hasHolders(final int index, final int cell, final LockMode mode)
+    {
+        return collectHolders(index, cell, mode, null);
+    }
+
+    /**
+     * Finds the conflicting holders: adds them to {@code out}, or with {@code out == null} stops
+     * at the first. Ids beyond the cells (a corrupt entry) name no transaction and are skipped:
+     * never followed.
+     *
+     * @return whether there is any.
+     */
+    private boolean collectHolders(final int index, final int cell, final LockMode mode, final List<Integer> out)
+    {
         final int entry = entryOffset(index);
+        final int cells = totalCells();
+        boolean found = false;
         final int owner = (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1;
-        if (owner >= 0 && owner != cell && owner < totalCells()) // a corrupt id names no cell: never followed
+        if (owner >= 0 && owner != cell && owner < cells)
         {
-            result.add(owner);
+            if (out == null)
+            {
+                return true;
+            }
+            out.add(owner);
+            found = true;
         }
         if (mode == LockMode.EXCLUSIVE)
         {
@@ -336,14 +371,68 @@ public final class LockManager implements AutoCloseable
                 for (int lane = 0; lane < 4; lane++)
                 {
                     final int reader = (int)((word >>> (lane * 16)) & 0xFFFF) - 1;
-                    if (reader >= 0 && reader != cell && reader < totalCells() && !result.contains(reader))
+                    if (reader >= 0 && reader != cell && reader < cells)
                     {
-                        result.add(reader);
+                        if (out == null)
+                        {
+                            return true;
+                        }
+                        if (!out.contains(reader))
+                        {
+                            out.add(reader);
+                        }
+                        found = true;
                     }
                 }
             }
         }
-        return result;
+        return found;
+    }
+
+    /**
+     * Lowers the waiter count of lock {@code index} to the cells found marked as waiting for it
+     * when those are fewer (a dead process's waits), never below them. The cells {@code skipFrom}
+     * (inclusive) to {@code skipTo} (exclusive) are left out of the marks: the dead slot being
+     * recovered. A few compare-and-set attempts; when every one meets a concurrent change, the
+     * count is left for a later repair (too high costs scans only).
+     */
+    void repairWaiters(final int index, final int skipFrom, final int skipTo)
+    {
+        final int waiters = entryOffset(index) + ENTRY_WAITERS;
+        for (int attempt = 0; attempt < 4; attempt++)
+        {
+            final long seen = buffer.getLongVolatile(waiters);
+            if (waiterCount(seen) == 0)
+            {
+                return;
+            }
+            int marked = 0;
+            for (int c = 0; c < totalCells(); c++)
+            {
+                if ((c < skipFrom || c >= skipTo) && waitingIndex(buffer.getLongVolatile(cellOffset(c) + CELL_WAITING)) == index)
+                {
+                    marked++;
+                }
+            }
+            if (lowerWaiters(index, seen, marked))
+            {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Sets the waiter count of lock {@code index} to {@code marked} if that is lower than the
+     * count of {@code seen} and the word is still {@code seen}: every counted waiter is marked
+     * (marked before counted, uncounted before unmarked), so the marks found in a scan begun after
+     * reading {@code seen}, with no change since, include every counted waiter still alive.
+     *
+     * @return whether the count is settled (lowered, or not higher than the marks).
+     */
+    boolean lowerWaiters(final int index, final long seen, final int marked)
+    {
+        return marked >= waiterCount(seen)
+            || buffer.compareAndSetLong(entryOffset(index) + ENTRY_WAITERS, seen, waitersWord(seen, marked));
     }
 
     // ------------------------------------------------------------------ deadlock detection and diagnostics
@@ -378,46 +467,65 @@ public final class LockManager implements AutoCloseable
         return broken;
     }
 
-    /** Depth-first search over every edge; returns the nodes of one cycle, or null. */
-    private static List<Integer> findCycle(final Map<Integer, List<Integer>> graph)
+    /**
+     * Depth-first search over every edge; returns the nodes of one cycle, or null. Iterative: the
+     * path lives in arrays of one slot per graph node (plus one: the path's last node may be a
+     * holder that waits for nothing), so a wait chain as long as the table has cells needs no
+     * deeper Java stack. Nodes are cell ids, checked against the cells.
+     */
+    private List<Integer> findCycle(final Map<Integer, List<Integer>> graph)
     {
-        final Map<Integer, Integer> color = new LinkedHashMap<>();
-        final List<Integer> path = new ArrayList<>();
+        final int cells = totalCells();
+        final BitSet onPath = new BitSet();
+        final BitSet done = new BitSet();
+        final int[] path = new int[graph.size() + 1];
+        final int[] nextEdge = new int[graph.size() + 1];
         for (final int start : graph.keySet())
         {
-            final List<Integer> cycle = visit(graph, start, color, path);
-            if (cycle != null)
+            if (start < 0 || start >= cells || done.get(start))
             {
-                return cycle;
+                continue;
+            }
+            int depth = 0;
+            path[0] = start;
+            nextEdge[0] = 0;
+            onPath.set(start);
+            while (depth >= 0)
+            {
+                final int node = path[depth];
+                final List<Integer> edges = graph.getOrDefault(node, List.of());
+                if (nextEdge[depth] == edges.size())
+                {
+                    onPath.clear(node);
+                    done.set(node);
+                    depth--;
+                    continue;
+                }
+                final int next = edges.get(nextEdge[depth]++);
+                if (next < 0 || next >= cells || done.get(next))
+                {
+                    continue;
+                }
+                if (onPath.get(next))
+                {
+                    int from = depth;
+                    while (path[from] != next)
+                    {
+                        from--;
+                    }
+                    final List<Integer> cycle = new ArrayList<>(depth - from + 1);
+                    for (int i = from; i <= depth; i++)
+                    {
+                        cycle.add(path[i]);
+                    }
+                    return cycle;
+                }
+                depth++; // every node on the path but the last has an edge, so is a key: depth <= graph.size()
+                path[depth] = next;
+                nextEdge[depth] = 0;
+                onPath.set(next);
             }
         }
-        return null;
-    }
-
-    private static List<Integer> visit(final Map<Integer, List<Integer>> graph, final int node, final Map<Integer, Integer> color,
-        final List<Integer> path)
-    {
-        final int c = color.getOrDefault(node, 0);
-        if (c == 1)
-        {
-            return new ArrayList<>(path.subList(path.indexOf(node), path.size()));
-        }
-        if (c == 2)
-        {
-            return null;
-        }
-        color.put(node, 1);
-        path.add(node);
-        for (final int next : graph.getOrDefault(node, List.of()))
-        {
-            final List<Integer> cycle = visit(graph, next, color, path);
-            if (cycle != null)
-            {
-                return cycle;
-            }
-        }
-        path.remove(path.size() - 1);
-        color.put(node, 2);
         return null;
     }
 
@@ -438,12 +546,12 @@ public final class LockManager implements AutoCloseable
             {
                 continue; // a wounded waiter is doomed: it aborts at its next step instead of waiting
             }
-            final int index = (int)(waiting & 0xFFFF_FFFFL) - 1;
+            final int index = waitingIndex(waiting);
             if (index < 0 || index >= lockCount)
             {
                 continue;
             }
-            final LockMode mode = (waiting & (1L << 40)) != 0 ? LockMode.EXCLUSIVE : LockMode.SHARED;
+            final LockMode mode = (waiting & WAITING_EXCLUSIVE) != 0 ? LockMode.EXCLUSIVE : LockMode.SHARED;
             final List<Integer> holders = holders(index, c, mode);
             if (!holders.isEmpty())
             {
@@ -470,7 +578,12 @@ public final class LockManager implements AutoCloseable
         return out.length() == 0 ? "no waits\n" : out.toString();
     }
 
-    /** A transaction cell id about to be followed into the cell table (callers filter ids read from an entry first). */
+    /**
+     * A transaction cell id about to be followed into the cell table (callers filter ids read from
+     * an entry first): within the cells, and the cell's own id word names it (or is 0: the
+     * transaction ended since the id was read). Costs one read of the cache line the caller reads
+     * next (the timestamp or state word), and only on conflicts, never on a grant.
+     */
     private void checkCell(final int cell)
     {
         if (cell < 0 || cell >= totalCells())
@@ -478,12 +591,26 @@ public final class LockManager implements AutoCloseable
             throw new IllegalStateException("region " + file + ": transaction cell " + cell + " is outside the "
                 + totalCells() + " cells of the lock table (a corrupt lock entry)");
         }
+        final long id = buffer.getLongVolatile(cellOffset(cell) + CELL_ID);
+        if (!validCellId(id, cell))
+        {
+            throw new IllegalStateException(corruptCellId(cell, id));
+        }
+    }
+
+    private String corruptCellId(final int cell, final long id)
+    {
+        return "region " + file + ": transaction cell " + cell + " (slot " + cell / cellsPerSlot + ") holds id 0x"
+            + Long.toHexString(id) + ", which names cell " + ((id & 0xFFFF) - 1) + " sequence " + (id >>> 16)
+            + " (a corrupt transaction cell)";
     }
 
     private String describe(final int cell)
     {
+        final long id = buffer.getLongVolatile(cellOffset(cell) + CELL_ID);
         return "txn(slot " + cell / cellsPerSlot + ", cell " + cell % cellsPerSlot + ", ts "
-            + buffer.getLongVolatile(cellOffset(cell) + CELL_TIMESTAMP) + ")";
+            + buffer.getLongVolatile(cellOffset(cell) + CELL_TIMESTAMP)
+            + (validCellId(id, cell) ? ")" : ", CORRUPT: " + corruptCellId(cell, id) + ")");
     }
 
     boolean olderThan(final int a, final int b)
@@ -595,7 +722,9 @@ public final class LockManager implements AutoCloseable
     }
 
     /**
-     * Recovery step 2 of DESIGN's order: release the dead process's locks.
+     * Recovery step 2 of DESIGN's order: release the dead process's locks, withdraw its waits
+     * (waiter counts lowered to the live marks), wipe its transaction cells. O(lock table), plus
+     * O(cells) for each entry it was waiting for.
      */
     final class Recovery implements RecoveryStep
     {
@@ -623,16 +752,6 @@ public final class LockManager implements AutoCloseable
             final int first = dead.slot() * cellsPerSlot;
             final int last = first + cellsPerSlot;
             int released = 0;
-            for (int c = first; c < last; c++)
-            {
-                final long waiting = buffer.getLongVolatile(cellOffset(c) + CELL_WAITING);
-                final int index = (int)(waiting & 0xFFFF_FFFFL) - 1;
-                if (waiting != 0 && index >= 0 && index < lockCount)
-                {
-                    Txn.decrementWaiters(buffer, entryOffset(index));
-                }
-                buffer.putLongVolatile(cellOffset(c) + CELL_WAITING, 0);
-            }
             for (int i = 0; i < lockCount; i++)
             {
                 final int entry = entryOffset(i);
@@ -675,11 +794,29 @@ public final class LockManager implements AutoCloseable
                     }
                 }
             }
+            // its waits: the count of each entry it was marked on may hold its contribution (or not: it may
+            // have died between mark and increment, or between decrement and unmark): lower the count to the
+            // marks of the other cells; marks stay until then, so a recoverer that dies here leaves them to
+            // the next one. A count it left without a mark (corruption) is lowered by the next ranking scan.
+            int waits = 0;
             for (int c = first; c < last; c++)
             {
-                buffer.setMemory(cellOffset(c), CELL_SIZE, (byte)0);
+                final int index = waitingIndex(buffer.getLongVolatile(cellOffset(c) + CELL_WAITING));
+                if (index >= 0 && index < lockCount)
+                {
+                    repairWaiters(index, first, last);
+                    waits++;
+                }
             }
-            return "released " + released + " locks";
+            for (int c = first; c < last; c++)
+            {
+                // word by word, the id first, so a reader following an id never sees half of one
+                for (int w = 0; w < CELL_SIZE; w += Long.BYTES)
+                {
+                    buffer.putLongVolatile(cellOffset(c) + w, 0);
+                }
+            }
+            return "released " + released + " locks, withdrew " + waits + " waits";
         }
     }
 }

@@ -12,20 +12,29 @@ package io.shmtx.deadlock;
  *   ...  lock entries: lockCount x 64 bytes, page aligned
  * </pre>
  *
- * Transaction cell (64): id (64: sequence << 16 | cell + 1, 0 = idle) | timestamp (64) |
- * state word (64: bits 0-1 state 0 idle 1 active 2 committing 3 aborted, bit 2 wounded, bits 8-15
- * abort reason + 1, bits 16-23 priority) | waiting for (64: lock index + 1, bit 40 exclusive) |
- * wait start (64, ms).
+ * Transaction cell (64): id (64: sequence &lt;&lt; 16 | cell + 1, 0 = idle; whenever an id read from a
+ * lock entry is followed to its cell, the cell's id must be 0 or name that same cell, else the
+ * table is corrupt) | timestamp (64) | state word (64: bits 0-1 state 0 idle 1 active 2 committing
+ * 3 aborted, bit 2 wounded, bits 8-15 abort reason + 1, bits 16-23 priority) | waiting for (64:
+ * lock index + 1, bit 40 exclusive) | wait start (64, ms).
  * <p>Lock entry (64): owner (64: bits 0-15 exclusive owner cell + 1, bits 16-63 version) |
- * waiters (64: transactions registered as waiting for it) | 6 words of readers, four 16-bit cell
- * ids (+1) each: 24 shared holders at most.
+ * waiters (64: bits 0-31 count of transactions registered as waiting for it, bits 32-63 a change
+ * counter bumped by every update, so a repair's compare-and-set cannot be fooled by an increment
+ * and a decrement in between) | 6 words of readers, four 16-bit cell ids (+1) each: 24 shared
+ * holders at most; lane {@code l} is bits {@code 16 x (l % 4)} of reader word {@code l / 4}.
+ * <p>Waiter count: a cell marks its waiting-for word before it increments the count, and
+ * decrements the count before it clears the mark, so every waiter the count includes is marked.
+ * A process that dies while counted leaves the count too high (never too low): recovery of its
+ * slot, and any transaction that scans the cells for a better-ranked waiter, lowers the count to
+ * the marks found when those are fewer, by a compare-and-set on the word read before the scan
+ * (the change counter makes it fail if anyone registered or left meanwhile).
  */
 public final class LockTableDescriptor
 {
     /** "SHMTXLCK". */
     public static final long MAGIC = 0x53484D54584C434BL;
-    /** Version. */
-    public static final int VERSION = 1;
+    /** Version (2: the waiters word carries a change counter above its count). */
+    public static final int VERSION = 2;
     /** Header fields. */
     public static final int MAGIC_OFFSET = 0;
     /** Version. */
@@ -70,6 +79,12 @@ public final class LockTableDescriptor
     public static final int ENTRY_WAITERS = 8;
     /** Entry: first reader word. */
     public static final int ENTRY_READERS = 16;
+    /** Waiters word: the count bits. */
+    static final long WAITER_COUNT_MASK = 0xFFFF_FFFFL;
+    /** Waiters word: one more waiter, one more change. */
+    static final long WAITER_INCREMENT = (1L << 32) + 1;
+    /** Waiting-for word: the exclusive bit. */
+    static final long WAITING_EXCLUSIVE = 1L << 40;
     /** Reader words per entry. */
     public static final int READER_WORDS = 6;
     /** Readers per entry. */
@@ -88,6 +103,48 @@ public final class LockTableDescriptor
 
     private LockTableDescriptor()
     {
+    }
+
+    /** The count part of a waiters word. */
+    static int waiterCount(final long word)
+    {
+        return (int)(word & WAITER_COUNT_MASK);
+    }
+
+    /** A waiters word after {@code seen}, with its change counter bumped and {@code count} waiters. */
+    static long waitersWord(final long seen, final int count)
+    {
+        return (((seen >>> 32) + 1) << 32) | count;
+    }
+
+    /** The waiting-for word of a wait for lock {@code index} in {@code mode}. */
+    static long waitingWord(final int index, final LockMode mode)
+    {
+        return (index + 1L) | (mode == LockMode.EXCLUSIVE ? WAITING_EXCLUSIVE : 0);
+    }
+
+    /** The lock index a waiting-for word names, or -1 (not checked against the lock count). */
+    static int waitingIndex(final long word)
+    {
+        return (int)(word & 0xFFFF_FFFFL) - 1;
+    }
+
+    /** Whether {@code id}, read from transaction cell {@code cell}, is an id that cell can hold. */
+    static boolean validCellId(final long id, final int cell)
+    {
+        return id == 0 || ((id & 0xFFFF) == cell + 1 && (id >>> 16) != 0);
+    }
+
+    /** Offset in a lock entry of the reader word holding lane {@code lane}. */
+    static int readerWordOffset(final int lane)
+    {
+        return ENTRY_READERS + (lane >>> 2) * Long.BYTES;
+    }
+
+    /** Bit position of lane {@code lane} in its reader word. */
+    static int laneShift(final int lane)
+    {
+        return (lane & 3) * 16;
     }
 
     static int state(final long word)

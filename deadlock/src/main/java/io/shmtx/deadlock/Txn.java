@@ -19,13 +19,26 @@ import org.agrona.concurrent.AtomicBuffer;
  */
 public final class Txn implements AutoCloseable
 {
+    /** Hold: the owner word is ours (a claim waiting for readers to leave), nothing granted yet. */
+    private static final int HOLD_CLAIM = 0;
+    /** Hold: shared. */
+    private static final int HOLD_SHARED = 1;
+    /** Hold: exclusive (perhaps an upgrade that keeps its reader lane). */
+    private static final int HOLD_EXCLUSIVE = 2;
+    private static final int HOLD_MODE = 3;
+
     private final LockManager manager;
     private final AtomicBuffer buffer;
     private final int cell;
     private final int cellOffset;
     private final long timestamp;
     private final int priority;
-    private final Map<Integer, LockMode> held = new LinkedHashMap<>();
+    /**
+     * Locks held or claimed, by entry index: a hold word, bits 0-1 {@link #HOLD_CLAIM},
+     * {@link #HOLD_SHARED} or {@link #HOLD_EXCLUSIVE}, bits 2-6 the reader lane claimed + 1 (0:
+     * none). At most 2 | 24 &lt;&lt; 2 = 98, so every value is a cached {@code Integer}.
+     */
+    private final Map<Integer, Integer> held = new LinkedHashMap<>();
     private long sequence;
     private int waitingOn = -1;
     private LockMode waitingMode;
@@ -110,7 +123,32 @@ public final class Txn implements AutoCloseable
      */
     public Map<Integer, LockMode> held()
     {
-        return new LinkedHashMap<>(held);
+        final Map<Integer, LockMode> copy = new LinkedHashMap<>();
+        held.forEach((index, hold) -> copy.put(index, modeOf(hold)));
+        return copy;
+    }
+
+    /** The mode a hold word grants: null for none or a bare claim. */
+    private static LockMode modeOf(final Integer hold)
+    {
+        if (hold == null)
+        {
+            return null;
+        }
+        final int mode = hold & HOLD_MODE;
+        return mode == HOLD_SHARED ? LockMode.SHARED : mode == HOLD_EXCLUSIVE ? LockMode.EXCLUSIVE : null;
+    }
+
+    /** {@code hold} (or none) granting {@code mode} instead, keeping its reader lane. */
+    private static int withMode(final Integer hold, final int mode)
+    {
+        return (hold == null ? 0 : hold & ~HOLD_MODE) | mode;
+    }
+
+    /** The reader lane a hold word claimed, or -1. */
+    private static int laneOf(final int hold)
+    {
+        return (hold >>> 2) - 1;
     }
 
     /**
@@ -219,23 +257,24 @@ public final class Txn implements AutoCloseable
             return Decision.ABORTED;
         }
         final int index = manager.lockIndex(key);
-        final LockMode current = held.get(index);
+        final Integer hold = held.get(index);
+        final LockMode current = modeOf(hold);
         if (current == LockMode.EXCLUSIVE || (current == LockMode.SHARED && mode == LockMode.SHARED))
         {
             return granted(index, current);
         }
         final int entry = manager.entryOffset(index);
-        if (buffer.getLongVolatile(entry + ENTRY_WAITERS) != 0 && !held.containsKey(index)
+        if (waiterCount(buffer.getLongVolatile(entry + ENTRY_WAITERS)) != 0 && hold == null
             && (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1 != cell
-            && manager.holders(index, cell, mode).isEmpty() && hasBetterWaiter(index))
+            && !manager.hasHolders(index, cell, mode) && hasBetterWaiter(index))
         {
             // free, but a waiter ranked before us goes first (never gate a holder or a claimant: it would wait for itself)
             return waitFor(index, mode, List.of());
         }
-        return mode == LockMode.SHARED ? trySharedLock(index, entry) : tryExclusiveLock(index, entry, current);
+        return mode == LockMode.SHARED ? trySharedLock(index, entry, hold) : tryExclusiveLock(index, entry, hold);
     }
 
-    private Decision trySharedLock(final int index, final int entry)
+    private Decision trySharedLock(final int index, final int entry, final Integer hold)
     {
         final int lane = claimReaderLane(entry);
         if (lane < 0)
@@ -245,15 +284,15 @@ public final class Txn implements AutoCloseable
         final int owner = (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1;
         if (owner < 0 || owner == cell)
         {
-            held.put(index, LockMode.SHARED);
+            held.put(index, withMode(hold, HOLD_SHARED) | ((lane + 1) << 2));
             return granted(index, LockMode.SHARED);
         }
-        releaseReaderLane(entry); // a writer holds or claims it: back out while deciding
+        releaseReaderLane(index, entry, lane); // a writer holds or claims it: back out while deciding
         // an id beyond the cells (a corrupt entry) names no transaction: never followed, waited out
         return decide(index, LockMode.SHARED, owner < manager.totalCells() ? List.of(owner) : List.of());
     }
 
-    private Decision tryExclusiveLock(final int index, final int entry, final LockMode current)
+    private Decision tryExclusiveLock(final int index, final int entry, final Integer hold)
     {
         while (true)
         {
@@ -268,18 +307,17 @@ public final class Txn implements AutoCloseable
             {
                 continue;
             }
-            // we own the claim: readers other than us must leave first
-            final List<Integer> readers = manager.holders(index, cell, LockMode.EXCLUSIVE);
-            if (readers.isEmpty())
+            // we own the claim: readers other than us must leave first (the list is built only to decide a conflict)
+            if (!manager.hasHolders(index, cell, LockMode.EXCLUSIVE))
             {
-                held.put(index, LockMode.EXCLUSIVE);
+                held.put(index, withMode(hold, HOLD_EXCLUSIVE));
                 return granted(index, LockMode.EXCLUSIVE);
             }
-            if (current == null)
+            if (hold == null)
             {
-                held.put(index, null); // the claim is ours until granted or aborted: remember it
+                held.put(index, HOLD_CLAIM); // the claim is ours until granted or aborted: remember it
             }
-            return decide(index, LockMode.EXCLUSIVE, readers);
+            return decide(index, LockMode.EXCLUSIVE, manager.holders(index, cell, LockMode.EXCLUSIVE));
         }
     }
 
@@ -340,58 +378,60 @@ public final class Txn implements AutoCloseable
             waitingOn = index;
             waitingMode = mode;
             waitStartMillis = System.currentTimeMillis();
-            buffer.getAndAddLong(manager.entryOffset(index) + ENTRY_WAITERS, 1);
+            // marked before counted (see LockTableDescriptor: a repair may then trust the marks)
             buffer.putLong(cellOffset + CELL_WAIT_START, waitStartMillis);
-            buffer.putLongVolatile(cellOffset + CELL_WAITING, (index + 1L) | (mode == LockMode.EXCLUSIVE ? 1L << 40 : 0));
+            buffer.putLongVolatile(cellOffset + CELL_WAITING, waitingWord(index, mode));
+            buffer.getAndAddLong(manager.entryOffset(index) + ENTRY_WAITERS, WAITER_INCREMENT);
             manager.count(COUNT_WAITS);
         }
         else if (waitingMode != mode)
         {
             waitingMode = mode; // the same entry in another mode (two keys may share an entry)
-            buffer.putLongVolatile(cellOffset + CELL_WAITING, (index + 1L) | (mode == LockMode.EXCLUSIVE ? 1L << 40 : 0));
+            buffer.putLongVolatile(cellOffset + CELL_WAITING, waitingWord(index, mode));
         }
         return Decision.WAIT;
     }
 
+    /** Uncounted before unmarked (see LockTableDescriptor). */
     private void stopWaiting()
     {
+        final int waiters = manager.entryOffset(waitingOn) + ENTRY_WAITERS;
+        long word;
+        do
+        {
+            word = buffer.getLongVolatile(waiters);
+        }
+        while (waiterCount(word) > 0 && !buffer.compareAndSetLong(waiters, word, waitersWord(word, waiterCount(word) - 1)));
         buffer.putLongVolatile(cellOffset + CELL_WAITING, 0);
-        decrementWaiters(buffer, manager.entryOffset(waitingOn));
         waitingOn = -1;
         waitingMode = null;
     }
 
-    static void decrementWaiters(final AtomicBuffer buffer, final int entry)
-    {
-        long waiters;
-        do
-        {
-            waiters = buffer.getLongVolatile(entry + ENTRY_WAITERS);
-        }
-        while (waiters > 0 && !buffer.compareAndSetLong(entry + ENTRY_WAITERS, waiters, waiters - 1));
-    }
-
     /**
      * Whether another registered waiter of this lock ranks before us (priority with aging, then
-     * age). Only scanned when the entry's waiter count says someone waits.
+     * age). Only scanned when the entry's waiter count says someone waits; a scan that finds no
+     * better waiter has seen every cell marked for this lock, so it also lowers a count left too
+     * high by a dead process (see {@link LockManager#lowerWaiters}).
      */
     private boolean hasBetterWaiter(final int index)
     {
-        if (buffer.getLongVolatile(manager.entryOffset(index) + ENTRY_WAITERS) == 0)
+        final long seen = buffer.getLongVolatile(manager.entryOffset(index) + ENTRY_WAITERS);
+        if (waiterCount(seen) == 0)
         {
             return false;
         }
         final long now = System.currentTimeMillis();
         final long myRank = effectivePriority(priority, waitingOn == index ? waitStartMillis : now, now);
+        int marked = 0;
         for (int c = 0; c < manager.totalCells(); c++)
         {
-            if (c == cell)
+            final int offset = manager.cellOffset(c);
+            if (waitingIndex(buffer.getLongVolatile(offset + CELL_WAITING)) != index)
             {
                 continue;
             }
-            final int offset = manager.cellOffset(c);
-            final long waiting = buffer.getLongVolatile(offset + CELL_WAITING);
-            if ((int)(waiting & 0xFFFF_FFFFL) - 1 != index)
+            marked++;
+            if (c == cell)
             {
                 continue;
             }
@@ -406,6 +446,7 @@ public final class Txn implements AutoCloseable
                 return true;
             }
         }
+        manager.lowerWaiters(index, seen, marked);
         return false;
     }
 
@@ -444,30 +485,42 @@ public final class Txn implements AutoCloseable
         return -1;
     }
 
-    private void releaseReaderLane(final int entry)
+    /**
+     * Clears the reader lane this transaction claimed, after checking it still holds our id: a
+     * lane holding anything else means a corrupt entry (or bookkeeping), and is left as found.
+     *
+     * @throws IllegalStateException on such a mismatch.
+     */
+    private void releaseReaderLane(final int index, final int entry, final int lane)
     {
-        for (int w = 0; w < READER_WORDS; w++)
+        final int offset = entry + readerWordOffset(lane);
+        final int shift = laneShift(lane);
+        while (true)
         {
-            final int offset = entry + ENTRY_READERS + w * Long.BYTES;
-            while (true)
+            final long word = buffer.getLongVolatile(offset);
+            final long id = (word >>> shift) & 0xFFFF;
+            if (id != cell + 1)
             {
-                final long word = buffer.getLongVolatile(offset);
-                long cleared = word;
-                for (int lane = 0; lane < 4; lane++)
-                {
-                    if (((word >>> (lane * 16)) & 0xFFFF) == cell + 1)
-                    {
-                        cleared &= ~(0xFFFFL << (lane * 16));
-                    }
-                }
-                if (cleared == word || buffer.compareAndSetLong(offset, word, cleared))
-                {
-                    break;
-                }
+                throw new IllegalStateException("region " + manager.file() + ": lock entry " + index + " reader lane " + lane
+                    + " holds cell id " + id + " (word 0x" + Long.toHexString(word) + ") where transaction cell " + cell
+                    + " (slot " + cell / manager.cellsPerSlot() + ") claimed it (id " + (cell + 1)
+                    + "): a corrupt lock entry; the lane is left as found");
+            }
+            if (buffer.compareAndSetLong(offset, word, word & ~(0xFFFFL << shift)))
+            {
+                return;
             }
         }
     }
 
+    /**
+     * Releases every lock held or claimed: the owner word where it is ours, and the reader lane
+     * remembered at its claim, cleared directly (no scan of the lanes) once checked to hold our id.
+     * A lane found holding anything else is left as found and reported after the other locks are
+     * released, so a corrupt entry does not keep the rest held.
+     *
+     * @throws IllegalStateException naming the entry, lane and value of such a lane.
+     */
     private void releaseAll()
     {
         if (grants != 0)
@@ -479,9 +532,11 @@ public final class Txn implements AutoCloseable
         {
             stopWaiting();
         }
-        for (final Map.Entry<Integer, LockMode> e : held.entrySet())
+        IllegalStateException corrupt = null;
+        for (final Map.Entry<Integer, Integer> e : held.entrySet())
         {
-            final int entry = manager.entryOffset(e.getKey());
+            final int index = e.getKey();
+            final int entry = manager.entryOffset(index);
             while (true)
             {
                 final long word = buffer.getLongVolatile(entry + ENTRY_OWNER);
@@ -491,9 +546,32 @@ public final class Txn implements AutoCloseable
                     break;
                 }
             }
-            releaseReaderLane(entry);
+            final int lane = laneOf(e.getValue());
+            if (lane >= 0)
+            {
+                try
+                {
+                    releaseReaderLane(index, entry, lane);
+                }
+                catch (final IllegalStateException ex)
+                {
+                    // the other locks are still released: a corrupt entry must not keep the rest held
+                    if (corrupt == null)
+                    {
+                        corrupt = ex;
+                    }
+                    else
+                    {
+                        corrupt.addSuppressed(ex);
+                    }
+                }
+            }
         }
         held.clear();
+        if (corrupt != null)
+        {
+            throw corrupt;
+        }
     }
 
     private boolean checkAbortedOrWounded()
@@ -532,6 +610,10 @@ public final class Txn implements AutoCloseable
      * Commits: from now on this transaction cannot be wounded; releases every lock.
      *
      * @throws TxAbortedException when it was wounded before committing (it is aborted instead).
+     * @throws IllegalStateException when a reader lane it claimed no longer holds its id (a corrupt
+     *                               lock entry, left as found); its other locks are released and
+     *                               the commit completes all the same. {@link #abort()} and
+     *                               {@link #close()} report such a lane the same way.
      */
     public void commit()
     {
@@ -543,8 +625,14 @@ public final class Txn implements AutoCloseable
             checkWounded();
             throw aborted(0);
         }
-        releaseAll();
-        buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(IDLE, false, null, priority));
+        try
+        {
+            releaseAll();
+        }
+        finally
+        {
+            buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(IDLE, false, null, priority));
+        }
     }
 
     /**
@@ -557,14 +645,20 @@ public final class Txn implements AutoCloseable
 
     private void abort(final AbortReason reason)
     {
-        releaseAll();
-        final long state = buffer.getLongVolatile(cellOffset + CELL_STATE);
-        if (LockTableDescriptor.state(state) == ACTIVE && reason != null)
+        try
         {
-            manager.countAbort(reason);
+            releaseAll();
         }
-        buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(ABORTED, false,
-            reason != null ? reason : LockTableDescriptor.reason(state), priority));
+        finally
+        {
+            final long state = buffer.getLongVolatile(cellOffset + CELL_STATE);
+            if (LockTableDescriptor.state(state) == ACTIVE && reason != null)
+            {
+                manager.countAbort(reason);
+            }
+            buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(ABORTED, false,
+                reason != null ? reason : LockTableDescriptor.reason(state), priority));
+        }
     }
 
     /**
@@ -588,10 +682,16 @@ public final class Txn implements AutoCloseable
         {
             return;
         }
-        releaseAll();
-        buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(IDLE, false, null, priority));
-        closed = true;
-        manager.releaseCell(cell);
+        try
+        {
+            releaseAll();
+        }
+        finally
+        {
+            buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(IDLE, false, null, priority));
+            closed = true;
+            manager.releaseCell(cell);
+        }
     }
 
     private void checkOpen()

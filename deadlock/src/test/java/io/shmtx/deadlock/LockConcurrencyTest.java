@@ -72,6 +72,7 @@ class LockConcurrencyTest
                 final long counted = f.locks.aborts().values().stream().mapToLong(Long::longValue).sum();
                 assertEquals(aborts, counted, policy + ": every abort counted by reason " + f.locks.aborts());
                 assertTrue(f.locks.locksHeldPerSlot().isEmpty());
+                assertEquals(0, f.totalWaiterCount(), policy + ": every wait withdrawn from the waiter counts");
             }
             finally
             {
@@ -99,6 +100,7 @@ class LockConcurrencyTest
                 assertEquals(0, child.waitForExit(WAIT));
             }
             assertTrue(f.locks.locksHeldPerSlot().isEmpty());
+            assertEquals(0, f.totalWaiterCount(), "every wait withdrawn from the waiter counts");
             assertTrue(f.locks.stats().get("grants") > 0);
         }
         finally

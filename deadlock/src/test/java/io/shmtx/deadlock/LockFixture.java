@@ -38,6 +38,37 @@ final class LockFixture implements AutoCloseable
         return (int)region.section(WITNESS).offset() + key * 64;
     }
 
+    /** The waiter count of lock entry {@code index}. */
+    int waiterCount(final int index)
+    {
+        return LockTableDescriptor.waiterCount(locks.buffer().getLongVolatile(locks.entryOffset(index) + LockTableDescriptor.ENTRY_WAITERS));
+    }
+
+    /** Transaction cells marked as waiting for lock entry {@code index}. */
+    int markedWaiters(final int index)
+    {
+        int marked = 0;
+        for (int c = 0; c < locks.totalCells(); c++)
+        {
+            if (LockTableDescriptor.waitingIndex(locks.buffer().getLongVolatile(locks.cellOffset(c) + LockTableDescriptor.CELL_WAITING)) == index)
+            {
+                marked++;
+            }
+        }
+        return marked;
+    }
+
+    /** Every lock entry's waiter count, summed. */
+    long totalWaiterCount()
+    {
+        long total = 0;
+        for (int i = 0; i < locks.lockCount(); i++)
+        {
+            total += waiterCount(i);
+        }
+        return total;
+    }
+
     @Override
     public void close()
     {

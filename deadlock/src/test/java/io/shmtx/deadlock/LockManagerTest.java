@@ -6,6 +6,8 @@ import io.shmtx.testkit.TempRegions;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -240,6 +242,120 @@ class LockManagerTest
             assertEquals(0, f.locks.stats().get("wounds"));
             assertArrayEquals(before, others.get(), "nothing outside the entry asked for was written");
             assertThrows(IllegalStateException.class, () -> f.locks.markVictim(f.locks.totalCells() + 1, AbortReason.WOUNDED));
+        }
+    }
+
+    /**
+     * A transaction clears the reader lane it claimed, and only after checking the lane still
+     * holds its id. Here the lane was overwritten (another cell's id) and the transaction's id
+     * planted in the next lane: release must report the entry, lane and value, leave both lanes as
+     * found (a scan for its id would clear the planted one), and still release its other locks.
+     */
+    @Test
+    void releaseChecksTheClaimedLaneAndLeavesAMismatchAsFound()
+    {
+        try (LockFixture f = fixture(LockPolicy.WAIT_DIE); Txn tx = f.locks.begin(); Txn other = f.locks.begin())
+        {
+            final int index = f.locks.lockIndex(30);
+            final int entry = f.locks.entryOffset(index);
+            final int readers = entry + LockTableDescriptor.ENTRY_READERS;
+            assertEquals(Decision.GRANTED, other.tryLock(30, LockMode.SHARED));
+            assertEquals(Decision.GRANTED, tx.tryLock(30, LockMode.SHARED));
+            assertEquals(Decision.GRANTED, tx.tryLock(31, LockMode.EXCLUSIVE));
+            assertEquals(Decision.GRANTED, tx.tryLock(32, LockMode.SHARED));
+            assertNotEquals(index, f.locks.lockIndex(31));
+            assertNotEquals(index, f.locks.lockIndex(32));
+            final long lanes = f.locks.buffer().getLongVolatile(readers);
+            assertEquals((other.cell() + 1L) | (tx.cell() + 1L) << 16, lanes, "other in lane 0, tx in lane 1");
+            other.commit();
+            assertEquals((tx.cell() + 1L) << 16, f.locks.buffer().getLongVolatile(readers), "other cleared its own lane only");
+
+            final long stranger = other.cell() + 1L;
+            final long corrupt = (tx.cell() + 1L) << 32 | stranger << 16; // lane 1 overwritten, tx's id planted in lane 2
+            f.locks.buffer().putLongVolatile(readers, corrupt);
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, tx::commit);
+            assertTrue(ex.getMessage().contains("lock entry " + index + " reader lane 1 holds cell id " + stranger), ex.getMessage());
+            assertTrue(ex.getMessage().contains(f.region.file().toString()), ex.getMessage());
+            assertEquals(corrupt, f.locks.buffer().getLongVolatile(readers), "the mismatching word is left as found");
+            assertTrue(tx.held().isEmpty());
+            assertEquals(0, f.locks.buffer().getLongVolatile(f.locks.entryOffset(f.locks.lockIndex(31))) & 0xFFFF,
+                "the exclusive lock is released all the same");
+            assertEquals(0, f.locks.buffer().getLongVolatile(f.locks.entryOffset(f.locks.lockIndex(32)) + LockTableDescriptor.ENTRY_READERS),
+                "the other shared lock is released all the same");
+            assertFalse(tx.isActive(), "the commit ended the transaction");
+            f.locks.buffer().putLongVolatile(readers, 0);
+        }
+    }
+
+    /**
+     * Pins the exclusive grant paths (allocation-free when uncontended: the holders list is built
+     * only for a conflict's decision): granted at once; a claim that meets readers waits for
+     * exactly them (the wait-for graph lists them) and is granted when they leave.
+     */
+    @Test
+    void anExclusiveClaimWaitsForEveryOtherReaderOnly()
+    {
+        try (LockFixture f = fixture(LockPolicy.WAIT_DIE); Txn old = f.locks.begin(); Txn a = f.locks.begin();
+             Txn b = f.locks.begin())
+        {
+            assertEquals(Decision.GRANTED, old.tryLock(40, LockMode.EXCLUSIVE));
+            assertEquals(Map.of(f.locks.lockIndex(40), LockMode.EXCLUSIVE), old.held());
+            assertEquals("no waits\n", f.locks.waitForGraphText());
+            assertEquals(Decision.GRANTED, a.tryLock(41, LockMode.SHARED));
+            assertEquals(Decision.GRANTED, b.tryLock(41, LockMode.SHARED));
+            assertEquals(Decision.GRANTED, old.tryLock(41, LockMode.SHARED));
+            assertEquals(Decision.WAIT, old.tryLock(41, LockMode.EXCLUSIVE), "an upgrade waits for the two younger readers");
+            assertEquals(List.of(a.cell(), b.cell()), f.locks.waitForGraph().get(old.cell()));
+            a.commit();
+            assertEquals(Decision.WAIT, old.tryLock(41, LockMode.EXCLUSIVE));
+            assertEquals(List.of(b.cell()), f.locks.waitForGraph().get(old.cell()));
+            b.commit();
+            assertEquals(Decision.GRANTED, old.tryLock(41, LockMode.EXCLUSIVE));
+            assertEquals(LockMode.EXCLUSIVE, old.held().get(f.locks.lockIndex(41)));
+            assertTrue(f.locks.waitForGraph().isEmpty());
+            old.commit();
+            assertTrue(f.locks.locksHeldPerSlot().isEmpty(), "the upgrade's reader lane was released with it");
+        }
+    }
+
+    /**
+     * An owner id followed to its transaction cell must find that cell's own id there (or 0: the
+     * transaction ended since): anything else is a corrupt cell, reported, and nothing is decided
+     * on it (no die, no wound).
+     */
+    @Test
+    void aHolderCellWithAnotherCellsIdIsReportedNotDecidedOn()
+    {
+        try (LockFixture f = fixture(LockPolicy.WAIT_DIE); Txn old = f.locks.begin(); Txn young = f.locks.begin())
+        {
+            assertEquals(Decision.GRANTED, young.tryLock(50, LockMode.EXCLUSIVE));
+            assertEquals(Decision.WAIT, old.tryLock(50, LockMode.EXCLUSIVE));
+            final int idWord = f.locks.cellOffset(young.cell()) + LockTableDescriptor.CELL_ID;
+            final int stateWord = f.locks.cellOffset(young.cell()) + LockTableDescriptor.CELL_STATE;
+            final long id = f.locks.buffer().getLongVolatile(idWord);
+            assertEquals(young.id(), id);
+
+            f.locks.buffer().putLongVolatile(idWord, 0); // as if young had just ended: not corrupt
+            assertEquals(Decision.WAIT, old.tryLock(50, LockMode.EXCLUSIVE));
+
+            final long forged = (1L << 16) | (old.cell() + 1); // names old's cell
+            f.locks.buffer().putLongVolatile(idWord, forged);
+            final long state = f.locks.buffer().getLongVolatile(stateWord);
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
+            assertTrue(ex.getMessage().contains("transaction cell " + young.cell() + " ") && ex.getMessage().contains("0x"
+                + Long.toHexString(forged)) && ex.getMessage().contains("corrupt"), ex.getMessage());
+            assertThrows(IllegalStateException.class, () -> f.locks.markVictim(young.cell(), AbortReason.WOUNDED));
+            f.locks.setPolicy(LockPolicy.WOUND_WAIT);
+            assertThrows(IllegalStateException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
+            assertEquals(state, f.locks.buffer().getLongVolatile(stateWord), "the corrupt cell was not wounded");
+            assertEquals(0, f.locks.stats().get("wounds"));
+            assertTrue(f.locks.waitForGraphText().contains("CORRUPT"), f.locks.waitForGraphText());
+
+            f.locks.buffer().putLongVolatile(idWord, id);
+            f.locks.setPolicy(LockPolicy.WAIT_DIE);
+            assertEquals(Decision.WAIT, old.tryLock(50, LockMode.EXCLUSIVE), "its own id again: decided on as before");
+            young.commit();
+            assertEquals(Decision.GRANTED, old.tryLock(50, LockMode.EXCLUSIVE));
         }
     }
 }

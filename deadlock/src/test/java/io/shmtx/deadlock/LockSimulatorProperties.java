@@ -20,7 +20,8 @@ import net.jqwik.api.statistics.Statistics;
  * A deterministic simulator: one thread steps many transactions over random lock sets, in an
  * order chosen by a seeded scheduler, through the real lock table in a region. Checked at every
  * step: no deadlock (the wait-for graph stays acyclic), each policy's direction of waits, the
- * oldest live transaction is never aborted, and every transaction commits in the end.
+ * oldest live transaction is never aborted, the waiter count of the entry stepped on equals the
+ * cells marked as waiting for it, and every transaction commits in the end (no count left).
  */
 class LockSimulatorProperties
 {
@@ -120,6 +121,9 @@ class LockSimulatorProperties
                             txn.restart();
                             position[t] = 0;
                         }
+                        final int entry = f.locks.lockIndex(step >> 1);
+                        assertEquals(f.markedWaiters(entry), f.waiterCount(entry), "waiter count of entry " + entry
+                            + " = its marked waiters (one thread, no crash: nothing in flight)");
                         final Map<Integer, List<Integer>> graph = f.locks.waitForGraph();
                         if (policy == LockPolicy.DETECT)
                         {
@@ -165,6 +169,7 @@ class LockSimulatorProperties
                         }
                     }
                     assertTrue(f.locks.locksHeldPerSlot().isEmpty());
+                    assertEquals(0, f.totalWaiterCount(), "every wait withdrawn");
                     return new Outcome(steps, aborts, waits);
                 }
                 finally
