@@ -72,6 +72,8 @@ public final class LockManager implements AutoCloseable
     private final long maxWaitMillis;
     private final BitSet leased = new BitSet();
     private volatile boolean closed;
+    /** Bumped when this process detaches: transactions begun before then have ended (see {@link Txn}). */
+    private volatile int epoch;
 
     /** Takes the layout values {@link #open} validated, never reading them from the region again. */
     private LockManager(final Region region, final int base, final int locks, final int cells, final int slots,
@@ -156,6 +158,7 @@ public final class LockManager implements AutoCloseable
         }
         final LockManager manager = new LockManager(region, b, locks, cells, slots, maxWait);
         region.registerRecoveryStep(manager.new Recovery());
+        region.registerDetachHook(manager::releaseOnDetach);
         return manager;
     }
 
@@ -712,8 +715,10 @@ public final class LockManager implements AutoCloseable
     }
 
     /**
-     * Stops beginning transactions. Transactions still open keep their locks until closed or
-     * until this process detaches (then recovery releases them). Idempotent.
+     * Stops beginning transactions. Transactions still open keep their locks until they end;
+     * when this process detaches ({@link Region#detach()} or {@link Region#close()}), every lock
+     * its transactions hold is released and those transactions end: their operations then throw
+     * {@link IllegalStateException}, and {@link Txn#close()} does nothing. Idempotent.
      */
     @Override
     public void close()
@@ -749,74 +754,110 @@ public final class LockManager implements AutoCloseable
         @Override
         public String recover(final Region r, final DeadProcess dead)
         {
-            final int first = dead.slot() * cellsPerSlot;
-            final int last = first + cellsPerSlot;
-            int released = 0;
-            for (int i = 0; i < lockCount; i++)
+            return releaseSlot(dead.slot());
+        }
+    }
+
+    int epoch()
+    {
+        return epoch;
+    }
+
+    /**
+     * Detach hook: this process is giving its slot up (and another process may take it, with its
+     * cells), so every transaction it began ends now: their locks and waits are released as
+     * recovery would release a dead process's, their cells wiped, and their operations throw from
+     * then on (see {@link Txn}).
+     */
+    private void releaseOnDetach()
+    {
+        final int me = region.slot();
+        synchronized (leased)
+        {
+            epoch++;
+            leased.clear();
+        }
+        if (me >= 0)
+        {
+            releaseSlot(me);
+        }
+    }
+
+    /**
+     * Releases the locks and waits of every transaction cell of {@code slot} and wipes the cells:
+     * for a dead process (recovery) or for this one as it detaches.
+     *
+     * @return what was done, for the recovery report.
+     */
+    private String releaseSlot(final int slot)
+    {
+        final int first = slot * cellsPerSlot;
+        final int last = first + cellsPerSlot;
+        int released = 0;
+        for (int i = 0; i < lockCount; i++)
+        {
+            final int entry = entryOffset(i);
+            while (true)
             {
-                final int entry = entryOffset(i);
+                final long word = buffer.getLongVolatile(entry + ENTRY_OWNER);
+                final int owner = (int)(word & 0xFFFF) - 1;
+                if (owner < first || owner >= last)
+                {
+                    break;
+                }
+                if (buffer.compareAndSetLong(entry + ENTRY_OWNER, word, (word & ~0xFFFFL) + (1L << 16)))
+                {
+                    released++;
+                    break;
+                }
+            }
+            for (int w = 0; w < READER_WORDS; w++)
+            {
+                final int offset = entry + ENTRY_READERS + w * Long.BYTES;
                 while (true)
                 {
-                    final long word = buffer.getLongVolatile(entry + ENTRY_OWNER);
-                    final int owner = (int)(word & 0xFFFF) - 1;
-                    if (owner < first || owner >= last)
+                    final long word = buffer.getLongVolatile(offset);
+                    long cleared = word;
+                    int lanes = 0;
+                    for (int lane = 0; lane < 4; lane++)
                     {
-                        break;
-                    }
-                    if (buffer.compareAndSetLong(entry + ENTRY_OWNER, word, (word & ~0xFFFFL) + (1L << 16)))
-                    {
-                        released++;
-                        break;
-                    }
-                }
-                for (int w = 0; w < READER_WORDS; w++)
-                {
-                    final int offset = entry + ENTRY_READERS + w * Long.BYTES;
-                    while (true)
-                    {
-                        final long word = buffer.getLongVolatile(offset);
-                        long cleared = word;
-                        int lanes = 0;
-                        for (int lane = 0; lane < 4; lane++)
+                        final int reader = (int)((word >>> (lane * 16)) & 0xFFFF) - 1;
+                        if (reader >= first && reader < last)
                         {
-                            final int reader = (int)((word >>> (lane * 16)) & 0xFFFF) - 1;
-                            if (reader >= first && reader < last)
-                            {
-                                cleared &= ~(0xFFFFL << (lane * 16));
-                                lanes++;
-                            }
-                        }
-                        if (cleared == word || buffer.compareAndSetLong(offset, word, cleared))
-                        {
-                            released += lanes;
-                            break;
+                            cleared &= ~(0xFFFFL << (lane * 16));
+                            lanes++;
                         }
                     }
+                    if (cleared == word || buffer.compareAndSetLong(offset, word, cleared))
+                    {
+                        released += lanes;
+                        break;
+                    }
                 }
             }
-            // its waits: the count of each entry it was marked on may hold its contribution (or not: it may
-            // have died between mark and increment, or between decrement and unmark): lower the count to the
-            // marks of the other cells; marks stay until then, so a recoverer that dies here leaves them to
-            // the next one. A count it left without a mark (corruption) is lowered by the next ranking scan.
-            int waits = 0;
-            for (int c = first; c < last; c++)
-            {
-                final int index = waitingIndex(buffer.getLongVolatile(cellOffset(c) + CELL_WAITING));
-                if (index >= 0 && index < lockCount)
-                {
-                    repairWaiters(index, first, last);
-                    waits++;
-                }
-            }
-            for (int c = first; c < last; c++)
-            {
-                // word by word, the id first, so a reader following an id never sees half of one
-                for (int w = 0; w < CELL_SIZE; w += Long.BYTES)
-                {
-                    buffer.putLongVolatile(cellOffset(c) + w, 0);
-                }
-            }
-            return "released " + released + " locks, withdrew " + waits + " waits";
         }
+        // its waits: the count of each entry it was marked on may hold its contribution (or not: it may
+        // have died between mark and increment, or between decrement and unmark): lower the count to the
+        // marks of the other cells; marks stay until then, so a recoverer that dies here leaves them to
+        // the next one. A count it left without a mark (corruption) is lowered by the next ranking scan.
+        int waits = 0;
+        for (int c = first; c < last; c++)
+        {
+            final int index = waitingIndex(buffer.getLongVolatile(cellOffset(c) + CELL_WAITING));
+            if (index >= 0 && index < lockCount)
+            {
+                repairWaiters(index, first, last);
+                waits++;
+            }
+        }
+        for (int c = first; c < last; c++)
+        {
+            // word by word, the id first, so a reader following an id never sees half of one
+            for (int w = 0; w < CELL_SIZE; w += Long.BYTES)
+            {
+                buffer.putLongVolatile(cellOffset(c) + w, 0);
+            }
+        }
+        return "released " + released + " locks, withdrew " + waits + " waits";
     }
 }

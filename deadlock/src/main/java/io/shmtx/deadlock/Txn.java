@@ -45,10 +45,13 @@ public final class Txn implements AutoCloseable
     private long waitStartMillis;
     private long grants;
     private boolean closed;
+    /** The manager's epoch at begin: when it moves on, this process has detached and the transaction has ended. */
+    private final int epoch;
 
     Txn(final LockManager manager, final int cell, final long timestamp, final int priority)
     {
         this.manager = manager;
+        this.epoch = manager.epoch();
         this.buffer = manager.buffer();
         this.cell = cell;
         this.cellOffset = manager.cellOffset(cell);
@@ -113,7 +116,7 @@ public final class Txn implements AutoCloseable
      */
     public boolean isActive()
     {
-        return !closed && state(buffer.getLongVolatile(cellOffset + CELL_STATE)) == ACTIVE;
+        return !closed && !ended() && state(buffer.getLongVolatile(cellOffset + CELL_STATE)) == ACTIVE;
     }
 
     /**
@@ -636,10 +639,15 @@ public final class Txn implements AutoCloseable
     }
 
     /**
-     * Aborts: releases every lock. Idempotent.
+     * Aborts: releases every lock. Idempotent; does nothing once closed or once the process has
+     * detached (its locks are released then).
      */
     public void abort()
     {
+        if (closed || ended())
+        {
+            return;
+        }
         abort(null);
     }
 
@@ -673,13 +681,20 @@ public final class Txn implements AutoCloseable
     }
 
     /**
-     * Aborts if still active and gives the transaction cell back. Idempotent.
+     * Aborts if still active and gives the transaction cell back. Idempotent. After the process
+     * has detached it only marks the transaction closed (the detach released everything).
      */
     @Override
     public void close()
     {
         if (closed)
         {
+            return;
+        }
+        if (ended())
+        {
+            closed = true; // the detach released its locks and wiped its cell, which may be another process's now
+            held.clear();
             return;
         }
         try
@@ -700,5 +715,16 @@ public final class Txn implements AutoCloseable
         {
             throw new IllegalStateException("transaction " + id() + " is closed");
         }
+        if (ended())
+        {
+            throw new IllegalStateException("transaction in cell " + cell + " of region " + manager.file()
+                + " ended when its process detached (its locks were released)");
+        }
+    }
+
+    /** Whether this process has detached since the transaction began. */
+    private boolean ended()
+    {
+        return manager.epoch() != epoch;
     }
 }

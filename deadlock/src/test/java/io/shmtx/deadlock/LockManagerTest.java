@@ -149,6 +149,60 @@ class LockManagerTest
         }
     }
 
+    /**
+     * A process that detaches with a transaction still open gives its locks back (its slot and
+     * cells may go to another process at once); the transaction has ended and says so.
+     */
+    @Test
+    void detachingReleasesTheLocksOfOpenTransactionsAndEndsThem()
+    {
+        final Path file = temp.newPath("locks");
+        LockFixture.create(file, LockManagerConfig.builder().locks(1024).transactionsPerProcess(4).policy(LockPolicy.NO_WAIT)
+            .maxWait(Duration.ofMillis(300)).build());
+        try (LockFixture a = new LockFixture(file); LockFixture b = new LockFixture(file))
+        {
+            final Txn open = a.locks.begin();
+            open.lockExclusive(1);
+            open.lockShared(2);
+            final int slotA = a.region.slot();
+            assertEquals(Map.of(slotA, 2), b.locks.locksHeldPerSlot());
+            try (Txn other = b.locks.begin())
+            {
+                assertEquals(Decision.ABORTED, other.tryLock(1, LockMode.SHARED), "held by a");
+            }
+
+            a.region.detach();
+
+            assertEquals(Map.of(), b.locks.locksHeldPerSlot(), "nothing left held by the detached slot");
+            try (Txn other = b.locks.begin())
+            {
+                assertEquals(Decision.GRANTED, other.tryLock(1, LockMode.EXCLUSIVE));
+                assertEquals(Decision.GRANTED, other.tryLock(2, LockMode.EXCLUSIVE), "its reader lane was cleared too");
+                other.commit();
+            }
+            assertFalse(open.isActive());
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> open.lockExclusive(3));
+            assertTrue(ex.getMessage().contains("detached") && ex.getMessage().contains(file.toString()), ex.getMessage());
+            assertThrows(IllegalStateException.class, open::commit);
+            open.abort(); // nothing left to do, and no write to a cell that is no longer this process's
+            open.close();
+            assertEquals(Map.of(), b.locks.locksHeldPerSlot());
+
+            a.region.attach(); // a fresh start: every cell can be begun again
+            final Txn[] again = new Txn[4];
+            for (int i = 0; i < again.length; i++)
+            {
+                again[i] = a.locks.begin();
+            }
+            assertEquals(Decision.GRANTED, again[0].tryLock(1, LockMode.EXCLUSIVE));
+            for (final Txn t : again)
+            {
+                t.close();
+            }
+            assertEquals(Map.of(), b.locks.locksHeldPerSlot());
+        }
+    }
+
     @Test
     void detectAbortsTheYoungestOfACycle()
     {
