@@ -7,16 +7,22 @@ package io.shmtx.refcount;
  *      0  header: magic, version, tier count, ledger capacity, cells per slot, process slots, grace ms
  *     64  tier table: 32 entries x 16 bytes: block count (32), 0 (32), offset of the tier's count words (64)
  *   1024  recovery lock word (64): owner slot + 1 | sequence (one recoverer at a time)
- *   1152  journal: handle (64), dead slot (64), new count word (64), flags (64): bit 0 valid, bit 1 free the block
+ *   1152  journal: handle (64), dead slot (64), count word (64), flags (64), writer slot (64): the record
+ *         of the one word a recoverer holds (see {@link #JOURNAL_FLAGS_OFFSET})
  *   4096  count words: one per pool block, per tier (8 bytes each, aligned to 64 per tier)
  *   ...   per process slot: cells (cellsPerSlot x 64) then the ledger (ledgerCapacity x 24)
  * </pre>
  *
- * Count word (64): bits 0-25 count | bits 27-39 lock owner slot + 1 (0 = unlocked) |
- * bits 40-63 generation of the block the count belongs to.
- * <p>Cell (64): handle (64, 0 = no intent) | held-before (64, {@link #NOT_LOCKED} = the count word is
- * not locked by this thread yet, else this slot's holding of the handle before the operation, or
- * {@link #PENDING_FREE} for a grace-period free).
+ * Count word (64): bits 0-25 count | bit 26 {@link #STORED} | bits 27-39 lock owner slot + 1
+ * (0 = unlocked) | bits 40-63 generation of the block the count belongs to. {@link #STORED} is set
+ * only while the word is locked, and says no intent of the holder governs it: an update sets it
+ * when it stores its new count (which then agrees with every ledger), before it resets its intent
+ * and unlocks; a recoverer holds every word it locks with it (its journal tells what it changes).
+ * <p>Cell (64): handle (64, 0 = no intent) | held-before (64, {@link #NOT_LOCKED} = this thread does
+ * not hold the count word with an unstored count, else this slot's holding of the handle before the
+ * operation, or {@link #PENDING_FREE} for a grace-period free). A held-before other than
+ * {@link #NOT_LOCKED} is written only after the word is locked and reset before it is unlocked, so
+ * at most one cell of a slot has one for a handle: the holder's.
  * <p>Ledger entry (24): handle (64, 0 = never used) | held (64: 0 = free entry, -1 = count is zero
  * and the block waits for its grace period) | first-retain time (64, coarse ms).
  */
@@ -25,7 +31,7 @@ public final class RefCountDescriptor
     /** "SHMTXRCT". */
     public static final long MAGIC = 0x53484D5458524354L;
     /** Layout version. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Header: magic. */
     public static final int MAGIC_OFFSET = 0;
     /** Header: version. */
@@ -50,10 +56,29 @@ public final class RefCountDescriptor
     public static final int JOURNAL_HANDLE_OFFSET = 1152;
     /** Journal: dead slot whose entry is being applied. */
     public static final int JOURNAL_DEAD_SLOT_OFFSET = JOURNAL_HANDLE_OFFSET + 8;
-    /** Journal: count word to store (locked by the journal's writer). */
+    /**
+     * Journal: a count word: in {@link #JOURNAL_LOCKING} the word as the writer found it (to put
+     * back), in {@link #JOURNAL_APPLY} and {@link #JOURNAL_DONE} the word to store, locked by the
+     * writer with {@link #STORED}.
+     */
     public static final int JOURNAL_WORD_OFFSET = JOURNAL_DEAD_SLOT_OFFSET + 8;
-    /** Journal: flags. */
+    /**
+     * Journal: flags, 0 = empty, else one phase ({@link #JOURNAL_LOCKING}, {@link #JOURNAL_APPLY},
+     * {@link #JOURNAL_DONE}), with {@link #JOURNAL_FREE} beside {@link #JOURNAL_APPLY}. Written
+     * before the word is locked and cleared after it is unlocked, so a word held by a recoverer is
+     * always named here.
+     */
     public static final int JOURNAL_FLAGS_OFFSET = JOURNAL_WORD_OFFSET + 8;
+    /** Journal: slot of the recoverer that wrote it (the word's holder, with {@link #STORED}). */
+    public static final int JOURNAL_WRITER_OFFSET = JOURNAL_FLAGS_OFFSET + 8;
+    /** Journal phase: the writer holds the word and stores the journal's word (idempotent). */
+    public static final long JOURNAL_APPLY = 1;
+    /** Journal flag beside {@link #JOURNAL_APPLY}: free the block. */
+    public static final long JOURNAL_FREE = 2;
+    /** Journal phase: the writer may hold the word (locked, {@link #STORED}) but changed nothing. */
+    public static final long JOURNAL_LOCKING = 4;
+    /** Journal phase: applied; the writer may still hold the word (locked, {@link #STORED}). */
+    public static final long JOURNAL_DONE = 8;
     /** First count word. */
     public static final int COUNTS_OFFSET = 4096;
     /** Cell size. */
@@ -72,10 +97,13 @@ public final class RefCountDescriptor
     public static final int ENTRY_TIME_OFFSET = 16;
     /** Held value of an entry whose block waits for its grace period. */
     public static final long PENDING_FREE = -1;
-    /** Held-before of an intent whose thread has not locked the count word yet. */
+    /** Held-before of an intent whose thread has not locked the count word yet, or has stored its count. */
     public static final long NOT_LOCKED = Long.MIN_VALUE;
     /** Largest count. */
     public static final int MAX_COUNT = (1 << 26) - 1;
+    /** Count word bit, set only while locked: no intent of the holder governs the word (see above). */
+    public static final long STORED = 1L << 26;
+    private static final long LOCK_FIELD = 0x1FFFL << 27;
 
     private RefCountDescriptor()
     {
@@ -101,13 +129,24 @@ public final class RefCountDescriptor
         return ((long)(generation & 0xFF_FFFF) << 40) | ((long)(lockOwner + 1) << 27) | (count & MAX_COUNT);
     }
 
+    static boolean stored(final long word)
+    {
+        return (word & STORED) != 0;
+    }
+
     static long locked(final long word, final int owner)
     {
-        return (word & ~(0x1FFFL << 27)) | ((long)(owner + 1) << 27);
+        return unlocked(word) | ((long)(owner + 1) << 27);
+    }
+
+    /** {@code word} locked by {@code owner} with {@link #STORED}: its count is final. */
+    static long lockedStored(final long word, final int owner)
+    {
+        return locked(word, owner) | STORED;
     }
 
     static long unlocked(final long word)
     {
-        return word & ~(0x1FFFL << 27);
+        return word & ~(LOCK_FIELD | STORED);
     }
 }

@@ -15,24 +15,26 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.agrona.concurrent.AtomicBuffer;
 
 /**
  * Recovery step 3 of DESIGN's order: drop the references a dead process held and free what
  * reaches zero. See {@link RefCounts} for the rules; this class adds the recoverer's own crash
- * safety: one recoverer at a time (recovery lock word, taken over from a dead holder) and a
- * one-record journal written before each count word is changed and cleared after the dead
- * slot's ledger entry is cleared, so a successor finishes a half-applied entry instead of
- * subtracting it twice.
+ * safety: one recoverer at a time (recovery lock word, taken over from a dead holder, and one
+ * thread of this process at a time) and a one-record journal of the count word it holds, in
+ * phases LOCKING, APPLY, DONE ({@link RefCountDescriptor#JOURNAL_FLAGS_OFFSET}), so a successor
+ * finishes a half-applied entry instead of subtracting it twice and unlocks a word the dead
+ * recoverer held.
  */
 final class RefCountRecovery implements RecoveryStep
 {
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final long VALID = 1;
-    private static final long FREE = 2;
 
     private final RefCounts refs;
+    /** The shared recovery lock names this attachment, not a thread: one thread of it at a time. */
+    private final ReentrantLock local = new ReentrantLock();
 
     RefCountRecovery(final RefCounts refs)
     {
@@ -65,15 +67,36 @@ final class RefCountRecovery implements RecoveryStep
         {
             throw new IllegalStateException("reference-count recovery needs an attached process");
         }
+        if (local.isHeldByCurrentThread())
+        {
+            // a zero callback run by this recovery recovered again: the journal is in use
+            throw new IllegalStateException("reference-count recovery of slot " + dead.slot()
+                + " started from within another one on the same thread (retried on the next pass)");
+        }
         final AtomicBuffer buffer = refs.buffer();
         final int lock = refs.base() + RECOVERY_LOCK_OFFSET;
         final long mine = region.ownerToken();
+        local.lock();
+        try
+        {
+            return recover(region, dead, buffer, lock, mine, me);
+        }
+        finally
+        {
+            local.unlock();
+        }
+    }
+
+    private String recover(final Region region, final DeadProcess dead, final AtomicBuffer buffer, final int lock,
+        final long mine, final int me)
+    {
         acquire(region, buffer, lock, mine);
         try
         {
-            replayJournal(region, buffer, me);
+            final String replayed = replayJournal(region, buffer, me);
             final int s = dead.slot();
-            // the dead slot's intents: words it may hold locked, and its holdings before an update
+            // the dead slot's intents: words it may hold locked, and its holding before an update
+            // (a held-before exists only in the one cell whose thread holds the word: see RefCounts)
             final Map<Long, Long> heldBefore = new LinkedHashMap<>();
             final Set<Long> handles = new LinkedHashSet<>();
             for (int c = 0; c < refs.cellsPerSlot(); c++)
@@ -116,7 +139,7 @@ final class RefCountRecovery implements RecoveryStep
                 buffer.putLongRelease(refs.cellOffset(s, c) + CELL_HANDLE_OFFSET, 0);
             }
             buffer.setMemory(ledger, refs.ledgerCapacity() * ENTRY_SIZE, (byte)0);
-            return "dropped " + dropped + " references on " + handles.size() + " handles, freed " + freed + " blocks";
+            return replayed + "dropped " + dropped + " references on " + handles.size() + " handles, freed " + freed + " blocks";
         }
         finally
         {
@@ -139,36 +162,29 @@ final class RefCountRecovery implements RecoveryStep
         {
             return 0; // a corrupt ledger entry names no block: nothing to subtract
         }
-        final long deadline = System.nanoTime() + WAIT_NANOS;
-        long w;
-        boolean lockedByDead;
-        while (true)
+        // LOCKING before the lock: a successor finds the word this recoverer may hold
+        final int journal = refs.base();
+        buffer.putLong(journal + JOURNAL_HANDLE_OFFSET, handle);
+        buffer.putLong(journal + JOURNAL_DEAD_SLOT_OFFSET, s);
+        buffer.putLong(journal + JOURNAL_WRITER_OFFSET, me);
+        buffer.putLong(journal + JOURNAL_WORD_OFFSET, 0); // nothing found yet (not the last record's word)
+        buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, JOURNAL_LOCKING);
+        final long w;
+        try
         {
-            w = buffer.getLongVolatile(word);
-            final int owner = lockOwner(w);
-            lockedByDead = owner == s;
-            if (owner < 0 || owner == s)
-            {
-                if (buffer.compareAndSetLong(word, w, locked(w, me)))
-                {
-                    break;
-                }
-                continue;
-            }
-            if (owner != me && refs.ownerGone(owner))
-            {
-                throw new IllegalStateException("the count of handle " + Handles.toString(handle) + " is locked by slot " + owner
-                    + ", also dead: recover it first (retried on the next pass)");
-            }
-            if (System.nanoTime() > deadline)
-            {
-                throw new IllegalStateException("the count of handle " + Handles.toString(handle) + " stayed locked by slot " + owner);
-            }
-            LockSupport.parkNanos(20_000);
+            w = lock(buffer, word, me, s, handle);
         }
+        catch (final RuntimeException ex)
+        {
+            buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, 0); // the word was not locked
+            throw ex;
+        }
+        refs.hook(RefCounts.STEP_RECOVERY_LOCKED);
+        final boolean lockedByDead = lockOwner(w) == s;
+        // validated, count not stored yet (a STORED word holds its final count: the ledger's)
+        final boolean midUpdate = lockedByDead && !stored(w) && heldBefore.containsKey(handle);
         final int entry = refs.findEntry(s, handle, false);
         final long ledgerHeld = entry < 0 ? 0 : buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET);
-        final boolean midUpdate = lockedByDead && heldBefore.containsKey(handle); // validated, count not stored yet
         final long recorded = midUpdate ? heldBefore.get(handle) : ledgerHeld;
         final boolean pending = recorded == PENDING_FREE || ledgerHeld == PENDING_FREE;
         final long contribution = Math.max(0, recorded);
@@ -196,15 +212,55 @@ final class RefCountRecovery implements RecoveryStep
             free = lockedByDead && (midUpdate || (live && refs.pool().ownerSlot(handle) == s));
         }
         free = free && live;
-        // journal, then apply: a successor that finds the journal finishes it
-        buffer.putLong(refs.base() + JOURNAL_HANDLE_OFFSET, handle);
-        buffer.putLong(refs.base() + JOURNAL_DEAD_SLOT_OFFSET, s);
-        buffer.putLong(refs.base() + JOURNAL_WORD_OFFSET, locked(newWord, me));
-        buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, VALID | (free ? FREE : 0));
-        apply(buffer, word, handle, s, locked(newWord, me), free);
+        // APPLY before any change: a successor that finds it finishes it
+        buffer.putLong(journal + JOURNAL_WORD_OFFSET, lockedStored(newWord, me));
+        buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, JOURNAL_APPLY | (free ? JOURNAL_FREE : 0));
+        refs.hook(RefCounts.STEP_RECOVERY_JOURNALED);
+        apply(buffer, word, handle, s, lockedStored(newWord, me), free);
         return (corrupt ? 0 : (int)Math.min(contribution, MAX_COUNT) << 1) | (free ? 1 : 0);
     }
 
+    /**
+     * Locks {@code handle}'s count word for this recoverer (with STORED) once it is unlocked or
+     * held by the dead slot {@code s}, the word as found in the journal first (a successor puts it
+     * back if this recoverer dies before APPLY: a lock of {@code s} keeps meaning what it meant).
+     *
+     * @return the word as it was before this lock.
+     */
+    private long lock(final AtomicBuffer buffer, final int word, final int me, final int s, final long handle)
+    {
+        final long deadline = System.nanoTime() + WAIT_NANOS;
+        while (true)
+        {
+            final long w = buffer.getLongVolatile(word);
+            final int owner = lockOwner(w);
+            if (owner < 0 || owner == s)
+            {
+                buffer.putLong(refs.base() + JOURNAL_WORD_OFFSET, w);
+                if (buffer.compareAndSetLong(word, w, lockedStored(w, me)))
+                {
+                    return w;
+                }
+                continue;
+            }
+            if (owner != me && refs.ownerGone(owner))
+            {
+                throw new IllegalStateException("the count of handle " + Handles.toString(handle) + " is locked by slot " + owner
+                    + ", also dead: recover it first (retried on the next pass)");
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("the count of handle " + Handles.toString(handle) + " stayed locked by slot " + owner);
+            }
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /**
+     * Stores the journal's word (locked by the journal's writer: a replay keeps that name, so the
+     * journal stays true if the replayer dies too), frees the block if asked, clears the dead slot's
+     * entries (each idempotent), marks the journal DONE, then unlocks.
+     */
     private void apply(final AtomicBuffer buffer, final int word, final long handle, final int s, final long lockedWord,
         final boolean free)
     {
@@ -214,46 +270,106 @@ final class RefCountRecovery implements RecoveryStep
             refs.freeBlock(handle);
         }
         refs.clearEntries(s, handle);
-        buffer.putLongRelease(word, unlocked(lockedWord));
+        buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, JOURNAL_DONE);
+        refs.hook(RefCounts.STEP_RECOVERY_DONE);
+        giveBack(buffer, word, unlocked(lockedWord));
+    }
+
+    /** Stores {@code value} over a word this recoverer (or the dead one it replays) holds, then empties the journal. */
+    private void giveBack(final AtomicBuffer buffer, final int word, final long value)
+    {
+        buffer.putLongRelease(word, value);
         buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, 0);
     }
 
-    private void replayJournal(final Region region, final AtomicBuffer buffer, final int me)
+    /**
+     * Finishes the journal a recoverer that died (or failed here) left, only while the word is still
+     * held, with STORED, by the journal's writer (gone, or this attachment whose earlier recovery
+     * failed: this one holds the recovery lock now): in LOCKING puts back the word it found (unlocked,
+     * or locked by the dead slot) if its count and generation are unchanged, in APPLY applies again
+     * if the generation is the journal's, in DONE unlocks if the word is the one stored. Anything
+     * else changes nothing: the block was freed and reused, or the word is held by a live slot (its
+     * holder will finish), or the journal is corrupt. Every value read is range-checked at full width
+     * before use.
+     *
+     * @return a note for the recovery summary, empty when the journal was empty.
+     */
+    private String replayJournal(final Region region, final AtomicBuffer buffer, final int me)
     {
-        final long flags = buffer.getLongVolatile(refs.base() + JOURNAL_FLAGS_OFFSET);
-        if ((flags & VALID) == 0)
+        final int journal = refs.base();
+        final long flags = buffer.getLongVolatile(journal + JOURNAL_FLAGS_OFFSET);
+        if (flags == 0)
         {
-            return;
+            return "";
         }
-        final long handle = buffer.getLong(refs.base() + JOURNAL_HANDLE_OFFSET);
-        final int s = (int)buffer.getLong(refs.base() + JOURNAL_DEAD_SLOT_OFFSET);
-        final long journalWord = buffer.getLong(refs.base() + JOURNAL_WORD_OFFSET);
-        final int word;
+        final long handle = buffer.getLong(journal + JOURNAL_HANDLE_OFFSET);
+        final long deadSlot = buffer.getLong(journal + JOURNAL_DEAD_SLOT_OFFSET);
+        final long journalWord = buffer.getLong(journal + JOURNAL_WORD_OFFSET);
+        final long writerSlot = buffer.getLong(journal + JOURNAL_WRITER_OFFSET);
+        final String problem = journalProblem(region, flags, handle, deadSlot, writerSlot, journalWord);
+        if (problem != null)
+        {
+            buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, 0);
+            return "ignored a corrupt journal: " + problem + "; ";
+        }
+        final int writer = (int)writerSlot; // range-checked by journalProblem
+        final int word = refs.wordOffset(handle); // checked by journalProblem
+        final long current = buffer.getLongVolatile(word);
+        final boolean heldByWriter = lockOwner(current) == writer && stored(current) && (writer == me || refs.ownerGone(writer));
+        final String what = "journal of handle " + Handles.toString(handle) + " by slot " + writer;
+        final int foundOwner = lockOwner(journalWord);
+        if (heldByWriter && flags == JOURNAL_LOCKING && unlocked(current) == unlocked(journalWord)
+            && (foundOwner < 0 || foundOwner == deadSlot))
+        {
+            giveBack(buffer, word, journalWord);
+            return "gave back the word of the " + what + "; ";
+        }
+        if (heldByWriter && (flags & JOURNAL_APPLY) != 0 && generation(current) == generation(journalWord))
+        {
+            apply(buffer, word, handle, (int)deadSlot, journalWord, (flags & JOURNAL_FREE) != 0); // dead slot range-checked
+            return "replayed the " + what + "; ";
+        }
+        if (heldByWriter && flags == JOURNAL_DONE && current == journalWord)
+        {
+            giveBack(buffer, word, unlocked(journalWord));
+            return "unlocked the word of the " + what + "; ";
+        }
+        buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, 0);
+        return (flags & JOURNAL_APPLY) == 0 ? "" : "did not replay the " + what + ": its count word 0x" + Long.toHexString(current)
+            + " is not held by that slot, gone, with generation " + generation(journalWord) + "; ";
+    }
+
+    /**
+     * @return why the journal is corrupt, or {@code null}.
+     */
+    private String journalProblem(final Region region, final long flags, final long handle, final long deadSlot,
+        final long writer, final long journalWord)
+    {
+        if (flags != JOURNAL_LOCKING && flags != JOURNAL_APPLY && flags != (JOURNAL_APPLY | JOURNAL_FREE) && flags != JOURNAL_DONE)
+        {
+            return "flags=0x" + Long.toHexString(flags) + " name no phase";
+        }
+        if (deadSlot < 0 || deadSlot >= region.processSlots())
+        {
+            return "dead slot=" + deadSlot + " is out of range 0.." + (region.processSlots() - 1);
+        }
+        if (writer < 0 || writer >= region.processSlots())
+        {
+            return "writer slot=" + writer + " is out of range 0.." + (region.processSlots() - 1);
+        }
+        if (flags != JOURNAL_LOCKING && (lockOwner(journalWord) != writer || !stored(journalWord)))
+        {
+            return "word=0x" + Long.toHexString(journalWord) + " is not held by writer slot " + writer;
+        }
         try
         {
-            word = refs.wordOffset(handle);
+            refs.wordOffset(handle);
         }
         catch (final RuntimeException ex)
         {
-            buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, 0);
-            return;
+            return "handle=0x" + Long.toHexString(handle) + " names no block";
         }
-        if (s < 0 || s >= region.processSlots())
-        {
-            buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, 0);
-            return;
-        }
-        final long current = buffer.getLongVolatile(word);
-        if (lockOwner(current) == lockOwner(journalWord))
-        {
-            // the previous recoverer died before unlocking: redo under our name
-            apply(buffer, word, handle, s, locked(journalWord, me), (flags & FREE) != 0);
-        }
-        else
-        {
-            refs.clearEntries(s, handle);
-            buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, 0);
-        }
+        return null;
     }
 
     private void acquire(final Region region, final AtomicBuffer buffer, final int lock, final long mine)

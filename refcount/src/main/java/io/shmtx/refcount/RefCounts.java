@@ -46,27 +46,51 @@ import org.agrona.concurrent.AtomicBuffer;
  *
  * <h2>Protocol</h2>
  * Each block has a count word beside it (in this module's section): the count, the generation
- * of the block it counts (so a stale handle is refused), and a lock field naming the slot in the
- * middle of an update. Each process has a ledger in the region: how many references it holds to
- * each handle. Each thread has an intent cell. A retain or release by slot {@code s}:
+ * of the block it counts (so a stale handle is refused), a lock field naming the slot in the
+ * middle of an update, and a STORED bit (see {@link RefCountDescriptor}). Each process has a ledger
+ * in the region: how many references it holds to each handle. Each thread has an intent cell. A
+ * retain or release by slot {@code s}:
  * <ol>
- *   <li>intent := (handle, -1): "s may lock this word";</li>
+ *   <li>intent := (handle, NOT_LOCKED): "s may lock this word";</li>
  *   <li>CAS the word from unlocked to locked-by-s (waiters that see a dead owner run recovery);</li>
- *   <li>validate (generation, count, s's holding); on refusal restore the word and stop;</li>
- *   <li>intent := (handle, held-before): s's ledger holding before the update;</li>
- *   <li>ledger := held-before +/- 1 (or PENDING when a grace period defers the free);</li>
+ *   <li>in one entry of the process's ledger monitor, with one ledger probe: validate (generation,
+ *       count, s's holding; on refusal restore the word and stop), intent := (handle, held-before),
+ *       s's ledger holding before the update, then ledger := held-before +/- 1 (or PENDING when a
+ *       grace period defers the free);</li>
  *   <li>on zero without grace: cleanup callbacks, free the block;</li>
+ *   <li>word := (generation, count +/- 1, locked-by-s, STORED);</li>
+ *   <li>intent := (handle, NOT_LOCKED);</li>
  *   <li>word := (generation, count +/- 1, unlocked), release store;</li>
  *   <li>intent := none.</li>
  * </ol>
- * Recovery of a dead {@code s}, for each handle in its intents and ledger: if the word is locked
- * by {@code s} and an intent with held-before exists (steps 4-7), the count still holds s's old
- * contribution: subtract held-before; in every other case (not locked by s, or locked before step
- * 4) the count holds exactly the ledger's holding: subtract that. Free the block if that brings
- * the count to zero (or s's entry was PENDING, or s died sharing it) unless the block is already
- * free. One recoverer works at a time (a lock word in the section, taken over from a dead
- * recoverer), and writes the word it is about to store in a journal first, so a recoverer killed
- * half-way is finished by the next one: each ledger entry is subtracted exactly once.
+ * The intent names the handle from before the lock to after the unlock, so a dead slot's locked
+ * words are always found through its cells (or its journal, for a recoverer). A held-before exists
+ * only from step 3 to step 6, while its thread holds the word with the old count in it: as a thread
+ * resets its held-before before it unlocks, another thread of the same process that locks the word
+ * next can never find a stale held-before beside its own lock, so at most one cell of a slot has a
+ * held-before for a handle, the holder's.
+ *
+ * <p>Recovery of a dead {@code s}, for each handle in its intents and ledger: if the word is locked
+ * by {@code s} without STORED and an intent with held-before exists (from step 3 to step 5), the
+ * count still holds s's old contribution: subtract held-before; in every other case (not locked by
+ * s, locked before step 3, or STORED: from step 5 to step 7) the count holds exactly the ledger's
+ * holding: subtract that.
+ * Free the block if that brings the count to zero (or s's entry was PENDING, or s died sharing it)
+ * unless the block is already free.
+ *
+ * <p>One recoverer works at a time (a lock word in the section, taken over from a dead recoverer,
+ * and one thread per process), and it keeps a journal of the one word it holds, naming itself as
+ * writer: the handle and phase LOCKING before it locks the word (STORED, in its own name) with the
+ * word as it found it before each CAS, the word it will store and phase APPLY before it changes
+ * anything, phase DONE once the word is stored, the block freed and the dead slot's entries
+ * cleared, and an empty journal once the word is unlocked. The next recoverer first replays a
+ * journal left by a dead one, only while the word is still locked, with STORED, by the journal's
+ * writer, gone: LOCKING puts back the word as found (so a lock of the dead slot keeps its meaning),
+ * APPLY applies again (idempotent) in the writer's name if the generation is the journal's, DONE
+ * unlocks the word stored. Otherwise (the block was freed and reused, the word is held by a live
+ * slot) the replay changes nothing, and a journal with a value out of range is ignored as corrupt
+ * (both reported in the recovery's summary). So each ledger entry is subtracted exactly once and no
+ * word stays locked by a dead recoverer.
  */
 public final class RefCounts implements AutoCloseable
 {
@@ -89,14 +113,40 @@ public final class RefCounts implements AutoCloseable
     private final BitSet leased = new BitSet();
     private final Thread[] cellOwners;
     private final ReentrantLock sharedCellLock = new ReentrantLock();
-    private final Object ledgerLock = new Object();
+    /** Guards this process's ledger (package-private for tests). */
+    final Object ledgerLock = new Object();
     private final List<LongConsumer> zeroListeners = new CopyOnWriteArrayList<>();
     private volatile ScheduledExecutorService graceTimer;
     private volatile boolean closed;
     /** Set by close(): a count reaching zero frees at once (the grace timer is gone). */
     private volatile boolean closing;
-    /** Crash injection for tests: called at each numbered step of an update. */
+    /** Crash injection for tests: called at each numbered step of an update and of a recovery. */
     volatile StepHook stepHook;
+
+    /** Step of an update: intent (handle, NOT_LOCKED) written, word not locked yet. */
+    static final int STEP_INTENT = 1;
+    /** Step of an update: word locked, nothing else changed. */
+    static final int STEP_LOCKED = 2;
+    /** Step of an update: the intent holds the slot's holding before the update. */
+    static final int STEP_HELD_BEFORE = 3;
+    /** Step of an update: ledger updated. */
+    static final int STEP_LEDGER = 4;
+    /** Step of an update: block published (share) or freed (zero). */
+    static final int STEP_APPLIED = 5;
+    /** Step of an update: new count stored, word still locked (STORED). */
+    static final int STEP_COUNT_STORED = 6;
+    /** Step of an update: the intent's held-before reset. */
+    static final int STEP_HELD_RESET = 7;
+    /** Step of an update: word unlocked, intent not cleared yet. */
+    static final int STEP_UNLOCKED = 8;
+    /** A ledger probe ({@link #findEntry}). */
+    static final int STEP_LEDGER_PROBE = 20;
+    /** Step of a recovery: journal LOCKING written and the word locked by the recoverer. */
+    static final int STEP_RECOVERY_LOCKED = 31;
+    /** Step of a recovery: journal APPLY written, nothing applied. */
+    static final int STEP_RECOVERY_JOURNALED = 32;
+    /** Step of a recovery: applied and journal DONE, word still locked by the recoverer. */
+    static final int STEP_RECOVERY_DONE = 33;
 
     /** Test hook. */
     interface StepHook
@@ -378,28 +428,23 @@ public final class RefCounts implements AutoCloseable
     private boolean update(final long handle, final Op op, final int word, final int generation, final int me, final int cell)
     {
         final long graceMillis = closing ? 0 : this.graceMillis;
-        buffer.putLong(cell + CELL_HELD_BEFORE_OFFSET, NOT_LOCKED);
-        buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, handle);
-        hook(1);
-        final long before;
-        try
+        final long before = lockWithIntent(word, me, cell, handle);
+        final int newCount;
+        final boolean zero;
+        synchronized (ledgerLock)
         {
-            before = lock(word, me, handle);
-        }
-        catch (final RuntimeException ex)
-        {
-            buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
-            throw ex;
-        }
-        hook(2);
-        final long heldBefore;
-        try
-        {
-            synchronized (ledgerLock)
+            // one probe and one monitor entry: the entry found is the one updated (no other thread
+            // of this process can shift it meanwhile), and the intent's held-before is in place
+            // before the ledger changes
+            final int entry;
+            final long heldBefore;
+            final long now;
+            try
             {
                 validate(handle, op, before, generation, me);
-                final int entry = findEntry(me, handle, op != Op.RELEASE);
-                if (entry < 0 && op == Op.RELEASE)
+                entry = findEntry(me, handle, op != Op.RELEASE);
+                heldBefore = entry < 0 ? 0 : Math.max(0, buffer.getLong(entry + ENTRY_HELD_OFFSET));
+                if (op == Op.RELEASE && heldBefore == 0)
                 {
                     throw new RefCountException(file, "slot " + me + " holds no reference to handle " + Handles.toString(handle)
                         + ": releasing it would take its holding below zero");
@@ -410,42 +455,34 @@ public final class RefCounts implements AutoCloseable
                         + " handles (create the region with a larger RefCountConfig.ledgerCapacity); handle "
                         + Handles.toString(handle) + " not " + (op == Op.SHARE ? "shared" : "retained"));
                 }
-                heldBefore = Math.max(0, buffer.getLong(entry + ENTRY_HELD_OFFSET));
-                if (op == Op.RELEASE && heldBefore == 0)
-                {
-                    throw new RefCountException(file, "slot " + me + " holds no reference to handle " + Handles.toString(handle)
-                        + ": releasing it would take its holding below zero");
-                }
+                now = heldBefore == 0 ? region.coarseMillis() : 0;
+            }
+            catch (final RuntimeException ex)
+            {
+                // refused: the word as it was, unlocked; the intent never had a held-before
+                buffer.putLongRelease(word, before);
+                buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
+                throw ex;
+            }
+            newCount = op == Op.SHARE ? 1 : RefCountDescriptor.count(before) + (op == Op.RETAIN ? 1 : -1);
+            zero = op == Op.RELEASE && newCount == 0;
+            buffer.putLongRelease(cell + CELL_HELD_BEFORE_OFFSET, heldBefore);
+            hook(STEP_HELD_BEFORE);
+            if (heldBefore == 0)
+            {
+                buffer.putLong(entry + ENTRY_TIME_OFFSET, now);
+            }
+            final long newHeld = zero && graceMillis > 0 ? PENDING_FREE : heldBefore + (op == Op.RELEASE ? -1 : 1);
+            buffer.putLongRelease(entry + ENTRY_HELD_OFFSET, newHeld);
+            if (newHeld == 0)
+            {
+                removeEntry(me, entry);
             }
         }
-        catch (final RuntimeException ex)
-        {
-            buffer.putLongRelease(word, before); // refused: the word as it was, unlocked
-            buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
-            throw ex;
-        }
-        buffer.putLongRelease(cell + CELL_HELD_BEFORE_OFFSET, heldBefore);
-        hook(3);
-        final int newCount = op == Op.SHARE ? 1 : RefCountDescriptor.count(before) + (op == Op.RETAIN ? 1 : -1);
-        final boolean zero = op == Op.RELEASE && newCount == 0;
+        final long after = RefCountDescriptor.word(generation, newCount, -1);
         try
         {
-            synchronized (ledgerLock)
-            {
-                // find it again: another thread of this process may have shifted it while the lock was free
-                final int entry = findEntry(me, handle, true);
-                if (heldBefore == 0 && op != Op.RELEASE)
-                {
-                    buffer.putLong(entry + ENTRY_TIME_OFFSET, region.coarseMillis());
-                }
-                final long newHeld = zero && graceMillis > 0 ? PENDING_FREE : heldBefore + (op == Op.RELEASE ? -1 : 1);
-                buffer.putLongRelease(entry + ENTRY_HELD_OFFSET, newHeld);
-                if (newHeld == 0)
-                {
-                    removeEntry(me, entry);
-                }
-            }
-            hook(4);
+            hook(STEP_LEDGER);
             if (op == Op.SHARE)
             {
                 pool.publish(handle);
@@ -454,23 +491,61 @@ public final class RefCounts implements AutoCloseable
             {
                 freeBlock(handle);
             }
-            hook(5);
+            hook(STEP_APPLIED);
         }
         catch (final RuntimeException ex)
         {
-            // the ledger already says it: store the count that matches, unlocked, then report
-            buffer.putLongRelease(word, RefCountDescriptor.word(generation, newCount, -1));
-            buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
+            // the ledger already says it: store the count that matches, then report
+            unlockWithIntent(word, after, me, cell);
             throw ex;
         }
-        buffer.putLongRelease(word, RefCountDescriptor.word(generation, newCount, -1));
-        hook(6);
-        buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
+        unlockWithIntent(word, after, me, cell);
         if (zero && graceMillis > 0)
         {
             scheduleFree(handle);
         }
         return zero;
+    }
+
+    /**
+     * Steps 1-2: writes the intent (handle, {@link RefCountDescriptor#NOT_LOCKED}) and locks the
+     * count word; on failure clears the intent.
+     *
+     * @return the word as it was, unlocked.
+     */
+    private long lockWithIntent(final int word, final int me, final int cell, final long handle)
+    {
+        buffer.putLong(cell + CELL_HELD_BEFORE_OFFSET, NOT_LOCKED);
+        buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, handle);
+        hook(STEP_INTENT);
+        final long before;
+        try
+        {
+            before = lock(word, me, handle);
+        }
+        catch (final RuntimeException ex)
+        {
+            buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
+            throw ex;
+        }
+        hook(STEP_LOCKED);
+        return before;
+    }
+
+    /**
+     * The last steps: stores {@code after} still locked with {@link RefCountDescriptor#STORED}, resets
+     * the intent's held-before, unlocks, clears the intent. A held-before thus exists only while its
+     * thread holds the word with its count not stored yet.
+     */
+    private void unlockWithIntent(final int word, final long after, final int me, final int cell)
+    {
+        buffer.putLongRelease(word, lockedStored(after, me));
+        hook(STEP_COUNT_STORED);
+        buffer.putLongRelease(cell + CELL_HELD_BEFORE_OFFSET, NOT_LOCKED);
+        hook(STEP_HELD_RESET);
+        buffer.putLongRelease(word, after);
+        hook(STEP_UNLOCKED);
+        buffer.putLongRelease(cell + CELL_HANDLE_OFFSET, 0);
     }
 
     private void validate(final long handle, final Op op, final long word, final int generation, final int me)
@@ -499,7 +574,7 @@ public final class RefCounts implements AutoCloseable
         }
     }
 
-    private void hook(final int step)
+    void hook(final int step)
     {
         final StepHook h = stepHook;
         if (h != null)
@@ -626,9 +701,7 @@ public final class RefCounts implements AutoCloseable
     private void freeAfterGrace(final long handle, final int[] cell)
     {
         final int word = wordOffset(handle);
-        buffer.putLong(cell[1] + CELL_HELD_BEFORE_OFFSET, NOT_LOCKED);
-        buffer.putLongRelease(cell[1] + CELL_HANDLE_OFFSET, handle);
-        final long before = lock(word, cell[0], handle);
+        final long before = lockWithIntent(word, cell[0], cell[1], handle);
         try
         {
             buffer.putLongRelease(cell[1] + CELL_HELD_BEFORE_OFFSET, PENDING_FREE);
@@ -649,8 +722,7 @@ public final class RefCounts implements AutoCloseable
         }
         finally
         {
-            buffer.putLongRelease(word, unlocked(before));
-            buffer.putLongRelease(cell[1] + CELL_HANDLE_OFFSET, 0);
+            unlockWithIntent(word, before, cell[0], cell[1]);
         }
     }
 
@@ -665,6 +737,7 @@ public final class RefCounts implements AutoCloseable
      */
     int findEntry(final int slot, final long handle, final boolean insert)
     {
+        hook(STEP_LEDGER_PROBE);
         final int ledger = ledgerOffset(slot);
         final int start = home(handle);
         for (int i = 0; i < ledgerCapacity; i++)

@@ -53,7 +53,7 @@ class RefCountCrashProperties
     void aCrashAtAnyStepLeavesExactCounts(
         @ForAll("steps") final List<Step> steps,
         @ForAll @IntRange(min = 0, max = 39) final int crashAt,
-        @ForAll @IntRange(min = 1, max = 6) final int crashStep) throws Exception
+        @ForAll @IntRange(min = RefCounts.STEP_INTENT, max = RefCounts.STEP_UNLOCKED) final int crashStep) throws Exception
     {
         try (TempRegions temp = new TempRegions())
         {

@@ -2,6 +2,7 @@ package io.shmtx.refcount;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.shmtx.pool.Handles;
 import io.shmtx.pool.InvalidHandleException;
 import io.shmtx.pool.StaleHandleException;
 import io.shmtx.testkit.TempRegions;
@@ -114,6 +115,20 @@ class RefCountsTest
         }
     }
 
+    /** What a refusal must leave as it was: both ledgers, the raw count words, owners and liveness. */
+    private static List<Object> state(final RefFixture a, final RefFixture b, final long... handles)
+    {
+        final List<Object> state = new ArrayList<>();
+        state.add(a.refs.references(a.region.slot()));
+        state.add(b.refs.references(b.region.slot()));
+        for (final long h : handles)
+        {
+            state.add(a.region.buffer().getLongVolatile(a.refs.wordOffset(h)));
+            state.add(a.pool.isLive(h) ? a.pool.ownerSlot(h) : "free");
+        }
+        return state;
+    }
+
     @Test
     void refusedOperationsChangeNothing() throws Exception
     {
@@ -121,20 +136,82 @@ class RefCountsTest
         try (RefFixture a = new RefFixture(file); RefFixture b = new RefFixture(file))
         {
             final long h = a.refs.allocate(8);
-            final RefCountException below = assertThrows(RefCountException.class, () -> b.refs.release(h));
-            assertTrue(below.getMessage().contains("below zero") && below.getMessage().contains("slot " + b.region.slot()),
-                below.getMessage());
-            assertEquals(1, a.refs.count(h));
-            assertThrows(RefCountException.class, () -> a.refs.share(h), "already shared");
             final long raw = b.pool.allocate(8);
-            assertThrows(RefCountException.class, () -> a.refs.share(raw), "not owned by a");
+            // a block a still owns (unpublished) that has a count: a share whose publish failed after
+            // its ledger entry was written stores the count that matches and reports the failure
+            final long owned = a.pool.allocate(8);
+            a.refs.stepHook = step ->
+            {
+                if (step == RefCounts.STEP_LEDGER)
+                {
+                    throw new IllegalStateException("publish failed (injected)");
+                }
+            };
+            assertEquals("publish failed (injected)", assertThrows(IllegalStateException.class, () -> a.refs.share(owned)).getMessage());
+            a.refs.stepHook = null;
+            assertEquals(1, a.refs.count(owned));
+            assertEquals(1, a.refs.held(owned));
+            assertEquals(a.region.slot(), a.pool.ownerSlot(owned), "not published: a still owns it");
+            final List<Object> before = state(a, b, h, raw, owned);
+
+            final RefCountException already = assertThrows(RefCountException.class, () -> a.refs.share(owned));
+            assertEquals("region " + file + ": handle " + Handles.toString(owned) + " is already shared (count 1)",
+                already.getMessage());
+            assertEquals(before, state(a, b, h, raw, owned), "already shared");
+
+            final String notOwned = " cannot be shared: share a block this process allocated and still owns";
+            assertEquals("region " + file + ": handle " + Handles.toString(raw) + notOwned,
+                assertThrows(RefCountException.class, () -> a.refs.share(raw)).getMessage());
+            assertEquals(before, state(a, b, h, raw, owned), "not owned by a");
+            assertEquals("region " + file + ": handle " + Handles.toString(h) + notOwned,
+                assertThrows(RefCountException.class, () -> a.refs.share(h)).getMessage(), "published: owned by nobody");
+            assertEquals(before, state(a, b, h, raw, owned), "shared and published");
+
+            final RefCountException below = assertThrows(RefCountException.class, () -> b.refs.release(h));
+            assertEquals("region " + file + ": slot " + b.region.slot() + " holds no reference to handle " + Handles.toString(h)
+                + ": releasing it would take its holding below zero", below.getMessage());
+            assertEquals(before, state(a, b, h, raw, owned), "below zero");
             assertThrows(StaleHandleException.class, () -> a.refs.retain(raw), "never shared");
             assertThrows(InvalidHandleException.class, () -> a.refs.retain(0));
             assertThrows(InvalidHandleException.class, () -> a.refs.retain(-1));
-            assertEquals(1, a.refs.count(h));
-            assertEquals(0, b.refs.held(h));
+            assertEquals(before, state(a, b, h, raw, owned), "stale and invalid handles");
+
             b.refs.share(raw);
             assertEquals(1, b.refs.count(raw));
+            a.refs.retain(owned); // the refused share left its word unlocked
+            assertEquals(2, a.refs.count(owned));
+        }
+    }
+
+    /**
+     * A retain or release probes its ledger once, in the one monitor entry that also writes the
+     * intent's held-before and the ledger (so no other thread can shift the entry in between).
+     */
+    @Test
+    void retainAndReleaseProbeTheLedgerOnceInOneMonitorEntry() throws Exception
+    {
+        final Path file = region(RefCountConfig.defaults());
+        try (RefFixture a = new RefFixture(file))
+        {
+            final long h = a.refs.allocate(8);
+            final Thread me = Thread.currentThread();
+            final List<String> steps = new ArrayList<>();
+            a.refs.stepHook = step ->
+            {
+                if (Thread.currentThread() == me)
+                {
+                    steps.add(step + (Thread.holdsLock(a.refs.ledgerLock) ? " in monitor" : ""));
+                }
+            };
+            final List<String> expected = List.of("1", "2", "20 in monitor", "3 in monitor", "4", "5", "6", "7", "8");
+            a.refs.retain(h);
+            assertEquals(expected, steps, "retain");
+            steps.clear();
+            assertFalse(a.refs.release(h));
+            assertEquals(expected, steps, "release");
+            steps.clear();
+            assertTrue(a.refs.release(h));
+            assertEquals(expected, steps, "the last release");
         }
     }
 
