@@ -33,6 +33,8 @@ final class ThreadCache
     final long[] slots;
     private final int[] base;
     private final int[] capacity;
+    /** Times the owner thread found the pool's memo naming another cache since it last took it (owner only). */
+    int memoMisses;
 
     ThreadCache(final Thread thread, final int slot, final int cellIndex, final int cell, final boolean shared,
         final int[] base, final int[] capacities)

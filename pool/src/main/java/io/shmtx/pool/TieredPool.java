@@ -86,6 +86,8 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     private static final int RESERVE = 1;
     /** The memo when no thread's cache is memoised: an owner id no thread has. */
     private static final long[] NO_MEMO = {-1};
+    /** Misses of the memo after which a thread takes it over (see cacheSlowPath). */
+    static final int MEMO_HANDOVER = 64;
     private static final int HOT_ADDRESS = 0;
     private static final int HOT_STRIDE = 1;
     private static final int HOT_COUNT = 2;
@@ -1118,13 +1120,20 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         {
             cache = newCache();
         }
-        lastCache = cache;
-        memo = cache.slots;
-        if (closed) // closed meanwhile: do not leave a memo that stopAddressAccess() has already cleared
+        // the memo is shared by every thread: taking it on every miss would make two busy threads write
+        // it in turn on every operation (its cache line bouncing between cores); a thread takes it
+        // when nobody has it, or after MEMO_HANDOVER misses, e.g. from a thread that stopped allocating
+        if (lastCache == null || ++cache.memoMisses >= MEMO_HANDOVER)
         {
-            lastCache = null;
-            memo = NO_MEMO;
-            throw new IllegalStateException("pool of region " + file + " is closed");
+            cache.memoMisses = 0;
+            lastCache = cache;
+            memo = cache.slots;
+            if (closed) // closed meanwhile: do not leave a memo that stopAddressAccess() has already cleared
+            {
+                lastCache = null;
+                memo = NO_MEMO;
+                throw new IllegalStateException("pool of region " + file + " is closed");
+            }
         }
         return cache;
     }
