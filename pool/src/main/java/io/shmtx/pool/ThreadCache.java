@@ -150,14 +150,17 @@ final class ThreadCache
     }
 
     /**
-     * Takes the oldest {@code n} entries of a tier out of the cache.
+     * Takes the oldest {@code wanted} entries of a tier out of the cache, or all of them when it
+     * holds fewer (a count read once, so a close that drains another thread's cache against the
+     * rules gets a consistent chain rather than an exception).
      *
      * @return their block indices, oldest first, with room for one more at the end.
      */
-    int[] takeOldest(final int tier, final int n)
+    int[] takeOldest(final int tier, final int wanted)
     {
         final int at = base[tier];
         final int size = (int)slots[at];
+        final int n = Math.max(0, Math.min(wanted, size));
         final int[] chain = new int[n + 1];
         for (int i = 0; i < n; i++)
         {

@@ -553,9 +553,8 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             return;
         }
         // push the block just freed with the older half of the cache, keeping the newer half warm
-        final int n = capacity / 2;
-        final int[] chain = cache.takeOldest(tier, n);
-        chain[n] = index;
+        final int[] chain = cache.takeOldest(tier, capacity / 2);
+        chain[chain.length - 1] = index;
         pushChain(cache, tier, MAIN, chain, chain.length);
     }
 
@@ -818,6 +817,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
 
     private int checkedHeader(final long handle, final boolean freeing)
     {
+        checkRegionOpen();
         final int tier = Handles.tier(handle);
         final int index = Handles.index(handle);
         if (tier < 0 || tier >= tierCount || index < 0 || index >= blockCount[tier])
@@ -954,6 +954,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      */
     public void publish(final long handle)
     {
+        checkRegionOpen();
         while (true)
         {
             final int offset = payloadOffset(handle) - BLOCK_HEADER_SIZE;
@@ -975,6 +976,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      */
     public boolean isLive(final long handle)
     {
+        checkRegionOpen();
         final int tier = Handles.tier(handle);
         final int index = Handles.index(handle);
         if (tier < 0 || tier >= tierCount || index < 0 || index >= blockCount[tier])
@@ -993,7 +995,20 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      */
     public int blockCount(final int tier)
     {
+        if (tier < 0 || tier >= tierCount)
+        {
+            throw new IllegalArgumentException("region " + file + ": tier=" + tier + " is out of range 0.." + (tierCount - 1));
+        }
         return blockCount[tier];
+    }
+
+    /** Reads and writes of the region after it was closed would hit a dead buffer: refuse them by name. */
+    private void checkRegionOpen()
+    {
+        if (region.isClosed())
+        {
+            throw new IllegalStateException("region " + file + " is closed: its pool can no longer be used");
+        }
     }
 
     /**
@@ -1014,6 +1029,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      */
     public AtomicBuffer buffer()
     {
+        checkRegionOpen();
         return buffer;
     }
 
@@ -1099,7 +1115,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     }
 
     /**
-     * Closed, or the region is about to be unmapped (closed or abandoned): no access by address
+     * Closed, or the region is being given up (closed or abandoned): no access by address
      * from now on, as every hot path starts at a memo.
      */
     private void stopAddressAccess()
@@ -1202,10 +1218,13 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     {
         for (int t = 0; t < tierCount; t++)
         {
-            final int n = cache.size(t);
-            if (n > 0)
+            if (cache.size(t) > 0)
             {
-                pushChain(cache, t, MAIN, cache.takeOldest(t, n), n);
+                final int[] chain = cache.takeOldest(t, Integer.MAX_VALUE);
+                if (chain.length > 1)
+                {
+                    pushChain(cache, t, MAIN, chain, chain.length - 1);
+                }
             }
         }
     }
@@ -1303,6 +1322,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      */
     public PoolStats stats()
     {
+        checkRegionOpen();
         final List<TierStats> tiers = new ArrayList<>(tierCount);
         final long[] histogram = new long[HISTOGRAM_BUCKETS];
         for (int b = 0; b < HISTOGRAM_BUCKETS; b++)
@@ -1374,6 +1394,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      */
     public List<LeakEntry> leakReport(final long minAgeMillis)
     {
+        checkRegionOpen();
         final long now = region.coarseMillis();
         final List<LeakEntry> result = new ArrayList<>();
         for (int t = 0; t < tierCount; t++)
@@ -1429,6 +1450,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     @Override
     public StrategyStatus status()
     {
+        checkRegionOpen();
         StrategyStatus status = StrategyStatus.HEALTHY;
         for (int t = 0; t < tierCount; t++)
         {
@@ -1449,6 +1471,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     @Override
     public ValidationReport validate()
     {
+        checkRegionOpen();
         return PoolRecovery.validate(this);
     }
 
@@ -1507,7 +1530,12 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     /**
      * Returns every block this process holds in thread caches to the shared lists, retires this
      * process's counters into the shared totals, and stops using the region. Does not close the
-     * region; {@link Region#close()} calls it. Call when no other thread uses the pool. Idempotent.
+     * region; {@link Region#close()} calls it. Idempotent.
+     * <p>Call it when no other thread uses the pool: every operation that starts afterwards throws
+     * {@link IllegalStateException}, but one already under way in another thread races the
+     * draining of its cache and may leave a block cached by this process (it then shows in
+     * {@link #leakReport(long)}). Such a race never crashes the JVM (the region stays mapped until
+     * nothing refers to it).
      */
     @Override
     public synchronized void close()
@@ -1516,7 +1544,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         {
             return;
         }
-        closed = true;
+        stopAddressAccess(); // first: operations that start from now on take the checked path and are refused
         if (slot >= 0 && region.slot() == slot)
         {
             for (final ThreadCache cache : allCaches)
@@ -1527,6 +1555,5 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         }
         allCaches.clear();
         leasedCells.clear();
-        stopAddressAccess();
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -85,6 +86,31 @@ final class Probe
         catch (final IOException ex)
         {
             throw new RegionException(file, "cannot read: " + ex, ex);
+        }
+    }
+
+    /**
+     * Passes for a missing file and for anything that is a region, even a truncated one or one
+     * whose creation never finished.
+     *
+     * @throws RegionFormatException when the file holds something else.
+     */
+    static void checkRegionOrMissing(final Path file)
+    {
+        if (Files.isDirectory(file))
+        {
+            throw new RegionFormatException(file, "type", "a directory", "a region file");
+        }
+        try
+        {
+            of(file);
+        }
+        catch (final RegionFormatException ex)
+        {
+            if (!"fileLength".equals(ex.field())) // a truncated region is still a region
+            {
+                throw ex;
+            }
         }
     }
 

@@ -47,7 +47,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Life cycle. {@link #create}, {@link #open} and {@link #openOrCreate} map the file and
  * validate its header; {@link #attach()} claims a process slot; {@link #close()} detaches and
- * unmaps. Register {@link RecoveryStep}s and listeners before {@link #attach()}: attaching starts
+ * gives the mapping up (the garbage collector unmaps it once nothing refers to it). Register {@link RecoveryStep}s and listeners before {@link #attach()}: attaching starts
  * a daemon thread that refreshes this process's heartbeat and periodically recovers dead slots.
  *
  * <p>Creation protocol. A creator takes an exclusive lock on a fixed byte of the lock file
@@ -193,13 +193,21 @@ public final class Region implements AutoCloseable
 
     /**
      * Deletes a region file and its lock file. Processes that still map it keep their mapping
-     * (the file system frees the memory when the last one unmaps).
+     * (the file system frees the memory when the last one unmaps). A file that is not a region
+     * (another magic number, a directory) is refused and left as it is: a wrong path must not cost
+     * a file; a region that is truncated or was never made ready is deleted.
      *
      * @param file region file.
      * @return whether the region file existed.
+     * @throws RegionFormatException naming the file and what it holds, when it is not a region.
      */
     public static boolean delete(final Path file)
     {
+        if (file == null)
+        {
+            throw new IllegalArgumentException("file=null");
+        }
+        Probe.checkRegionOrMissing(file);
         try
         {
             Files.deleteIfExists(lockFilePath(file));
@@ -527,7 +535,11 @@ public final class Region implements AutoCloseable
     }
 
     /**
-     * Frees this object's process slot. Does nothing when not attached.
+     * Frees this object's process slot. Does nothing when not attached. Every detach hook runs and
+     * the slot is freed even when a hook throws; the first failure is then thrown, the others
+     * suppressed in it.
+     *
+     * @throws RegionException when a module's detach hook failed (the process is detached all the same).
      */
     public void detach()
     {
@@ -541,9 +553,25 @@ public final class Region implements AutoCloseable
             stopDaemon();
             final List<Runnable> hooks = new ArrayList<>(detachHooks);
             java.util.Collections.reverse(hooks);
+            RuntimeException failure = null;
             for (final Runnable hook : hooks)
             {
-                hook.run(); // modules give back what this process holds while it still owns the slot
+                try
+                {
+                    hook.run(); // modules give back what this process holds while it still owns the slot
+                }
+                catch (final RuntimeException ex)
+                {
+                    // the others still run and the slot is still freed: a failing module must not keep the process attached
+                    if (failure == null)
+                    {
+                        failure = ex;
+                    }
+                    else
+                    {
+                        failure.addSuppressed(ex);
+                    }
+                }
             }
             final int offset = stateOffset(mine);
             final long word = buffer.getLongVolatile(offset);
@@ -557,6 +585,11 @@ public final class Region implements AutoCloseable
             if (attachedSlots() == 0)
             {
                 buffer.putLongVolatile(CLEAN_CLOSE_OFFSET, 1);
+            }
+            if (failure != null)
+            {
+                throw new RegionException(file, "detached from slot " + mine + ", but a module could not give back all it held: "
+                    + failure.getMessage(), failure);
             }
         }
     }
@@ -659,6 +692,7 @@ public final class Region implements AutoCloseable
      */
     public boolean isOwnerGone(final long token)
     {
+        checkOpen();
         final int owner = (int)(token & 0x1FFF) - 1;
         if (owner < 0 || owner >= header.processSlots)
         {
@@ -706,6 +740,7 @@ public final class Region implements AutoCloseable
      */
     public long slotStateWord(final int slot)
     {
+        checkOpen();
         checkSlot(slot);
         return buffer.getLongVolatile(stateOffset(slot));
     }
@@ -774,9 +809,9 @@ public final class Region implements AutoCloseable
     }
 
     /**
-     * Registers a hook run just before this object unmaps the region, by {@link #close()} (after
-     * the detach hooks) and by {@link #abandon()}: a module that reaches the mapping by address
-     * rather than through {@link #buffer()} stops doing so. The hook must not touch the region.
+     * Registers a hook run as this object gives the mapping up, by {@link #close()} (after the
+     * detach hooks) and by {@link #abandon()}: a module that reaches the mapping by address rather
+     * than through {@link #buffer()} stops doing so. The hook must not touch the region.
      *
      * @param hook the hook.
      */
@@ -1085,6 +1120,7 @@ public final class Region implements AutoCloseable
      */
     public long nextTimestamp()
     {
+        checkOpen();
         return buffer.getAndAddLong(CLOCK_OFFSET, 1) + 1;
     }
 
@@ -1097,6 +1133,7 @@ public final class Region implements AutoCloseable
      */
     public long coarseMillis()
     {
+        checkOpen();
         return buffer.getLongOpaque(COARSE_TIME_OFFSET);
     }
 
@@ -1107,6 +1144,7 @@ public final class Region implements AutoCloseable
      */
     public long currentTimestamp()
     {
+        checkOpen();
         return buffer.getLongVolatile(CLOCK_OFFSET);
     }
 
@@ -1207,7 +1245,7 @@ public final class Region implements AutoCloseable
     /**
      * Abandons this attachment as a killed process would: stops the daemon thread and drops the
      * slot's lock without detaching, so the slot is left ATTACHED with a dead owner for another
-     * attachment to find and recover; then unmaps like {@link #close()}. For crash tests and fault
+     * attachment to find and recover; then gives the mapping up like {@link #close()}. For crash tests and fault
      * injection within one JVM. Idempotent with close.
      */
     public void abandon()
@@ -1227,14 +1265,20 @@ public final class Region implements AutoCloseable
             }
             closed = true;
             runUnmapHooks();
-            buffer.wrap(new byte[0]);
-            IoUtil.unmap(mapped);
             lockFile.release();
         }
     }
 
     /**
-     * Detaches, unmaps and drops this object's use of the lock file. Idempotent.
+     * Detaches, gives up the mapping and drops this object's use of the lock file. Idempotent,
+     * and always completes: a detach hook that throws does not keep the process attached (the
+     * exception is rethrown once the region is closed).
+     * <p>Every shmtx object on this region refuses use from then on with an exception. The mapping
+     * itself is not unmapped here but released by the garbage collector once nothing refers to it
+     * (as {@link FileChannel#map} does): a thread still inside an operation on another thread's
+     * close, or a payload view ({@code TieredPool.payload}) kept after close, then touches memory
+     * that is still mapped instead of crashing the JVM. Such a view still reads and writes the
+     * file: do not use views after close.
      */
     @Override
     public void close()
@@ -1245,12 +1289,25 @@ public final class Region implements AutoCloseable
             {
                 return;
             }
-            detach();
+            RuntimeException failure = null;
+            try
+            {
+                detach();
+            }
+            catch (final RuntimeException ex)
+            {
+                failure = ex;
+            }
             closed = true;
             runUnmapHooks();
-            buffer.wrap(new byte[0]); // later use through this object fails a bounds check instead of touching unmapped memory
-            IoUtil.unmap(mapped);
+            // the buffer is not re-wrapped to an empty one: a thread inside an access would then read a torn
+            // (address, array) pair and could crash the JVM; every method of this class and of the modules
+            // checks closed instead
             lockFile.release();
+            if (failure != null)
+            {
+                throw failure;
+            }
         }
     }
 

@@ -70,6 +70,74 @@ class ProcessTableTest
         }
     }
 
+    /**
+     * A module whose detach hook fails must not keep the process attached: the other hooks run,
+     * the slot is freed, the failure is reported, and close() completes.
+     */
+    @Test
+    void aFailingDetachHookStillFreesTheSlotAndCloseCompletes()
+    {
+        final Path file = newRegion(4);
+        try (Region watcher = Region.open(file))
+        {
+            final Region a = Region.open(file);
+            final List<String> ran = new java.util.ArrayList<>();
+            a.registerDetachHook(() -> ran.add("first registered"));
+            a.registerDetachHook(() ->
+            {
+                throw new IllegalStateException("module X cannot give back handle 7");
+            });
+            a.registerDetachHook(() -> ran.add("last registered"));
+            final int slot = a.attach();
+            final RegionException ex = assertThrows(RegionException.class, a::close);
+            assertTrue(ex.getMessage().contains("module X cannot give back handle 7") && ex.getMessage().contains(file.toString()),
+                ex.getMessage());
+            assertEquals(List.of("last registered", "first registered"), ran, "every hook ran, in reverse order");
+            assertTrue(a.isClosed());
+            assertEquals(-1, a.slot());
+            assertFalse(watcher.isAlive(slot), "the slot's lock is dropped");
+            assertEquals(0, watcher.processes().size(), "the slot is free");
+            a.close(); // idempotent, quiet
+            try (Region b = Region.open(file))
+            {
+                b.attach(); // the table has room again for a fresh attachment
+                assertEquals(1, watcher.processes().size());
+            }
+        }
+    }
+
+    @Test
+    void deleteRefusesAFileThatIsNotARegionAndDeletesRegions() throws IOException
+    {
+        final Path notRegion = temp.newPath("not-a-region");
+        final byte[] bytes = new byte[100_000];
+        new java.util.Random(7).nextBytes(bytes);
+        java.nio.file.Files.write(notRegion, bytes);
+        final RegionFormatException ex = assertThrows(RegionFormatException.class, () -> Region.delete(notRegion));
+        assertTrue(ex.getMessage().contains(notRegion.toString()) && ex.getMessage().contains("not a shmtx region"), ex.getMessage());
+        assertArrayEquals(bytes, java.nio.file.Files.readAllBytes(notRegion), "left as it was");
+
+        final Path dir = temp.newPath("a-directory");
+        java.nio.file.Files.createDirectory(dir);
+        assertThrows(RegionFormatException.class, () -> Region.delete(dir));
+        assertTrue(java.nio.file.Files.isDirectory(dir));
+        java.nio.file.Files.delete(dir);
+
+        final Path truncated = newRegion(4);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(truncated, java.nio.file.StandardOpenOption.WRITE))
+        {
+            ch.truncate(100);
+        }
+        assertTrue(Region.delete(truncated), "a truncated region is still a region");
+        assertFalse(java.nio.file.Files.exists(truncated));
+
+        final Path region = newRegion(4);
+        assertTrue(Region.delete(region));
+        assertFalse(java.nio.file.Files.exists(region));
+        assertFalse(java.nio.file.Files.exists(Region.lockFilePath(region)));
+        assertFalse(Region.delete(region), "already gone");
+    }
+
     @Test
     void closingOneAttachmentKeepsTheOthersLockInTheSameJvm()
     {

@@ -135,7 +135,16 @@ class RegionCorruptionProperties
         }
         finally
         {
-            Region.delete(file);
+            // not Region.delete: it refuses files that are no longer regions, as most of these are
+            try
+            {
+                java.nio.file.Files.deleteIfExists(file);
+                java.nio.file.Files.deleteIfExists(Region.lockFilePath(file));
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
         }
     }
 }
