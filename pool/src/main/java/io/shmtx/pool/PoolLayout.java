@@ -30,6 +30,14 @@ final class PoolLayout
 
     PoolLayout(final PoolConfig config, final int processSlots)
     {
+        if (config == null)
+        {
+            throw new IllegalArgumentException("config=null");
+        }
+        if (processSlots < 1 || processSlots > 4096)
+        {
+            throw new IllegalArgumentException("processSlots=" + processSlots + " must be 1..4096 (the region's processSlots)");
+        }
         this.config = config;
         this.processSlots = processSlots;
         final List<TierConfig> tiers = config.tiers();
@@ -131,7 +139,13 @@ final class PoolLayout
         {
             throw new PoolCorruptException(file, "pool.tierCount", String.valueOf(tiers), "1.." + PoolConfig.MAX_TIERS);
         }
-        check(file, "pool.processSlots", buffer.getInt(base + PROCESS_SLOTS_OFFSET), regionSlots);
+        final int slots = buffer.getInt(base + PROCESS_SLOTS_OFFSET);
+        if (slots != regionSlots)
+        {
+            throw new PoolCorruptException(file, "pool.processSlots", String.valueOf(slots), regionSlots
+                + ", the region's process slots (a pool section made with TieredPool.section(config, " + slots
+                + ") in a region of " + regionSlots + " slots cannot be opened: pass the region's processSlots)");
+        }
         final PoolConfig.Builder builder = PoolConfig.builder();
         final List<TierConfig> tierConfigs = new ArrayList<>();
         try

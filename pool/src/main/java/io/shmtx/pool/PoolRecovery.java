@@ -11,6 +11,7 @@ import io.shmtx.region.SectionSpec;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.concurrent.AtomicBuffer;
 
@@ -284,9 +285,9 @@ final class PoolRecovery implements RecoveryStep
             final int count = pool.layout().blockCount[tier];
             int index = headIndex(buffer.getLongVolatile(pool.tierHeader(tier) + headOffset));
             int n = 0;
-            while (index >= 0)
+            while (index != -1) // -1: the end of the list (a stored 0)
             {
-                final String error = index >= count ? "index " + index + " is out of range 0.." + (count - 1)
+                final String error = index < 0 || index >= count ? "index " + index + " is out of range 0.." + (count - 1)
                     : set.get(index) || main.get(index) || reserve.get(index) ? "block " + index + " is linked twice (a cycle)" : null;
                 if (error != null)
                 {
@@ -307,6 +308,29 @@ final class PoolRecovery implements RecoveryStep
     }
 
     /**
+     * A free-list head whose recovery-lock bit is set while the tier's lock word is free: the word
+     * is taken before the bits are set and freed after they are cleared, so only a buggy writer
+     * leaves that (allocations wait on it until they clear it). Read twice to let an unlock finish.
+     */
+    private static void strayLockBits(final TieredPool pool, final int tier, final List<String> problems)
+    {
+        final AtomicBuffer buffer = pool.buffer();
+        for (final int offset : new int[] {MAIN_HEAD_OFFSET, RESERVE_HEAD_OFFSET})
+        {
+            final int head = pool.tierHeader(tier) + offset;
+            if (isLocked(buffer.getLongVolatile(head)) && buffer.getLongVolatile(pool.tierHeader(tier) + LOCK_WORD_OFFSET) == 0)
+            {
+                LockSupport.parkNanos(1_000_000);
+                if (isLocked(buffer.getLongVolatile(head)) && buffer.getLongVolatile(pool.tierHeader(tier) + LOCK_WORD_OFFSET) == 0)
+                {
+                    problems.add("tier " + tier + " " + (offset == MAIN_HEAD_OFFSET ? "main" : "reserve")
+                        + " free list: head is marked locked for recovery but nobody holds the tier's lock (cleared now)");
+                }
+            }
+        }
+    }
+
+    /**
      * Locks each tier in turn and accounts for every block exactly once.
      */
     static ValidationReport validate(final TieredPool pool)
@@ -320,6 +344,7 @@ final class PoolRecovery implements RecoveryStep
         for (int t = 0; t < pool.tierCount(); t++)
         {
             final int count = pool.layout().blockCount[t];
+            strayLockBits(pool, t, problems);
             pool.lockTier(t);
             try
             {

@@ -204,6 +204,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      *
      * @param config       pool configuration.
      * @param processSlots the region's process slot count (each slot gets thread cells).
+     * @throws IllegalArgumentException when {@code processSlots} is outside 1..4096 or config is null.
      * @return the section to pass to {@code RegionConfig.Builder.section}.
      */
     public static SectionSpec section(final PoolConfig config, final int processSlots)
@@ -590,11 +591,11 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
                 continue;
             }
             first = headIndex(h);
-            if (first < 0)
+            if (first == -1)
             {
                 return -1;
             }
-            if (first >= count)
+            if (first < 0 || first >= count) // (a head of index+1 beyond 2^31 reads negative: not "empty")
             {
                 throw corrupt(tier, head, h, "a block index below " + count);
             }
@@ -725,9 +726,11 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             {
                 nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
                 final long holder = buffer.getLongVolatile(tierHeader[tier] + LOCK_WORD_OFFSET);
-                if (holder != 0 && region.isOwnerGone(holder))
+                // the lock word is taken before the head bits are set and released after they are cleared, so
+                // bits with no holder were left by a buggy writer: take the free word and clear them as for a dead one
+                if (holder == 0 || region.isOwnerGone(holder))
                 {
-                    // the recoverer died: take its lock word, clear the head bits, release
+                    // the recoverer died (or there was none): take its lock word, clear the head bits, release
                     final long mine = region.ownerToken();
                     if (buffer.compareAndSetLong(tierHeader[tier] + LOCK_WORD_OFFSET, holder, mine))
                     {

@@ -227,6 +227,29 @@ class TieredPoolTest
         }
     }
 
+    /** The pool section's slot count must be the region's: refused when impossible, explained when it differs. */
+    @Test
+    void sectionSlotCountIsCheckedAndAMismatchIsExplained() throws Exception
+    {
+        for (final int bad : new int[] {0, -1, 4097})
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> TieredPool.section(small(), bad));
+            assertTrue(ex.getMessage().contains("processSlots=" + bad), ex.getMessage());
+        }
+        try (io.shmtx.testkit.TempRegions temp = new io.shmtx.testkit.TempRegions())
+        {
+            final java.nio.file.Path file = temp.newPath("slots");
+            io.shmtx.region.Region.create(file, io.shmtx.region.RegionConfig.builder().processSlots(8)
+                .section(TieredPool.section(small(), 4)).build()).close();
+            try (io.shmtx.region.Region region = io.shmtx.region.Region.open(file))
+            {
+                final PoolCorruptException ex = assertThrows(PoolCorruptException.class, () -> TieredPool.open(region));
+                assertTrue(ex.getMessage().contains("TieredPool.section(config, 4)") && ex.getMessage().contains(file.toString()),
+                    ex.getMessage());
+            }
+        }
+    }
+
     /** validate() names each kind of damage a buggy writer can leave, and never hangs on it. */
     @Test
     void validateReportsCorruptionWithoutHanging() throws Exception
@@ -256,6 +279,31 @@ class TieredPoolTest
             f.pool.buffer().getAndAddLong(f.pool.tierHeader(0) + PoolDescriptor.OUTSTANDING_OFFSET, 3);
             final ValidationReport report = f.pool.validate();
             assertTrue(report.problems().toString().contains("tier 0: outstanding counter is"), report.problems().toString());
+        }
+        // a head whose index field reads negative (0xFFFFFFFF - 1): corrupt, not an empty list
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final int head = f.pool.tierHeader(0) + PoolDescriptor.MAIN_HEAD_OFFSET;
+            final long h = f.pool.buffer().getLongVolatile(head);
+            f.pool.buffer().putLongVolatile(head, (h & ~0xFFFF_FFFFL) | 0xFFFF_FFFFL);
+            final PoolCorruptException ex = assertThrows(PoolCorruptException.class, () -> f.pool.tryAllocate(8));
+            assertTrue(ex.getMessage().contains(f.file.toString()), ex.getMessage());
+            final ValidationReport report = f.pool.validate();
+            assertTrue(report.problems().toString().contains("tier 0 main free list: index -2 is out of range"), report.problems().toString());
+        }
+        // a recovery-lock bit on a head with nobody holding the tier's lock: named by validate, and an
+        // allocation clears it instead of waiting 10 s for a holder that does not exist
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final int head = f.pool.tierHeader(0) + PoolDescriptor.MAIN_HEAD_OFFSET;
+            f.pool.buffer().putLongVolatile(head, f.pool.buffer().getLongVolatile(head) | PoolDescriptor.HEAD_LOCKED);
+            final ValidationReport report = f.pool.validate();
+            assertTrue(report.problems().toString().contains("tier 0 main free list: head is marked locked"), report.problems().toString());
+            assertFalse(PoolDescriptor.isLocked(f.pool.buffer().getLongVolatile(head)), "validate cleared it");
+            f.pool.buffer().putLongVolatile(head, f.pool.buffer().getLongVolatile(head) | PoolDescriptor.HEAD_LOCKED);
+            final long handle = assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> f.pool.allocate(8));
+            assertTrue(f.pool.isLive(handle));
+            assertTrue(f.pool.validate().valid(), f.pool.validate().problems().toString());
         }
     }
 
