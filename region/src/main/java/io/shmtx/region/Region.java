@@ -246,7 +246,12 @@ public final class Region implements AutoCloseable
         }
         if (mode == Mode.OPEN)
         {
-            Probe.of(file); // a foreign or truncated file is refused before a lock file is made beside it
+            final Probe probe = Probe.of(file); // a foreign or truncated file is refused before a lock file is made beside it
+            if (probe.kind == Probe.Kind.INCOMPLETE && !Files.exists(lockFilePath(file)))
+            {
+                // a creator makes the lock file before the region file: without one, nobody is creating this
+                throw neverReady(file, probe);
+            }
         }
         else
         {
@@ -310,6 +315,15 @@ public final class Region implements AutoCloseable
         }
     }
 
+    private static RegionFormatException neverReady(final Path file, final Probe probe)
+    {
+        return new RegionFormatException(file, "magic", RegionHeader.hex(probe.magic), RegionHeader.hex(MAGIC)
+            + (probe.magic == INIT_MAGIC
+            ? " (the region was never made ready: its creator" + (probe.creatorPid != 0 ? " pid " + probe.creatorPid : "")
+            + " died during initialisation; re-create it with Region.create or openOrCreate)"
+            : " (the file is empty or all zeros: never initialised; create it with Region.create or openOrCreate)"));
+    }
+
     private static RegionHeader prepare(final Path file, final LockFile lockFile, final RegionConfig config, final Mode mode)
     {
         final long timeoutMs = config != null ? config.initTimeout().toMillis() : DEFAULT_OPEN_TIMEOUT_MS;
@@ -319,11 +333,12 @@ public final class Region implements AutoCloseable
             final Probe probe = Probe.of(file);
             if (probe.kind == Probe.Kind.READY)
             {
+                // validated first: a damaged region is reported as such, not as one ready to open
+                final RegionHeader header = RegionHeader.validate(file, probe.page, probe.length);
                 if (mode == Mode.CREATE)
                 {
                     throw new RegionExistsException(file);
                 }
-                final RegionHeader header = RegionHeader.validate(file, probe.page, probe.length);
                 if (config != null)
                 {
                     checkCompatible(file, header, config);
@@ -349,11 +364,7 @@ public final class Region implements AutoCloseable
                         {
                             throw new RegionException(file, "does not exist");
                         }
-                        throw new RegionFormatException(file, "magic", RegionHeader.hex(locked.magic),
-                            RegionHeader.hex(MAGIC) + (locked.magic == INIT_MAGIC
-                            ? " (the region was never made ready: its creator" + (locked.creatorPid != 0 ? " pid " + locked.creatorPid : "")
-                            + " died during initialisation; re-create it with Region.create or openOrCreate)"
-                            : " (the file is empty or all zeros: never initialised; create it with Region.create or openOrCreate)"));
+                        throw neverReady(file, locked);
                     }
                     return initialise(file, config);
                 }

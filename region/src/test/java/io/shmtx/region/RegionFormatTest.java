@@ -287,6 +287,21 @@ class RegionFormatTest
         assertEquals("process-table.length", assertThrows(RegionFormatException.class, () -> Region.open(file)).field());
     }
 
+    /** create() on a damaged region says what is wrong with it, not that a ready region exists. */
+    @Test
+    void createOnADamagedRegionNamesTheDamage() throws IOException
+    {
+        final Path file = newRegion(RegionConfig.builder().processSlots(8).build());
+        final long size = Files.size(file);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE))
+        {
+            ch.truncate(size / 2);
+        }
+        final RegionException ex = assertThrows(RegionException.class, () -> Region.create(file, RegionConfig.defaults()));
+        assertFalse(ex instanceof RegionExistsException, ex.toString());
+        assertTrue(ex instanceof RegionFormatException && ex.getMessage().contains(file.toString()), ex.toString());
+    }
+
     @Test
     void emptyFileIsNeverMadeReadyButCreateInitialisesIt() throws IOException
     {
@@ -295,6 +310,7 @@ class RegionFormatTest
         final RegionFormatException ex = assertThrows(RegionFormatException.class, () -> Region.open(file));
         assertEquals("magic", ex.field());
         assertTrue(ex.getMessage().contains("never initialised"), ex.getMessage());
+        assertFalse(Files.exists(Region.lockFilePath(file)), "open only reads: no lock file made beside a file nobody is creating");
         try (Region region = Region.create(file, RegionConfig.defaults()))
         {
             assertEquals(Files.size(file), region.size());
