@@ -27,14 +27,26 @@ public final class Handles
     /**
      * Builds a handle.
      *
-     * @param tier       tier index.
-     * @param generation block generation.
-     * @param index      block index.
+     * @param tier       tier index, 0..126.
+     * @param generation block generation, 0..2^24-1.
+     * @param index      block index, not negative.
      * @return the handle.
+     * @throws IllegalArgumentException when a part does not fit its field.
      */
     public static long handle(final int tier, final int generation, final int index)
     {
-        return ((long)(tier + 1) << 56) | ((long)(generation & 0xFF_FFFF) << 32) | (index & 0xFFFF_FFFFL);
+        if (tier < 0 || tier > 126 || generation < 0 || generation > 0xFF_FFFF || index < 0)
+        {
+            throw new IllegalArgumentException("tier=" + tier + " generation=" + generation + " index=" + index
+                + " do not fit a handle (tier 0..126, generation 0..16777215, index >= 0)");
+        }
+        return encode(tier, generation, index);
+    }
+
+    /** {@link #handle} for parts the pool has already checked. */
+    static long encode(final int tier, final int generation, final int index)
+    {
+        return ((long)(tier + 1) << 56) | ((long)generation << 32) | index;
     }
 
     /**

@@ -429,7 +429,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         bump(counters + COUNTER_ALLOCATIONS, 1);
         bump(counters + COUNTER_BYTES_REQUESTED, size);
         bump(cell + histogramOffset + bucket(size) * Long.BYTES, 1);
-        return Handles.handle(tier, generation, index);
+        return Handles.encode(tier, generation, index);
     }
 
     /**
@@ -1414,7 +1414,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
                     {
                         final long pid = buffer.getLong((int)region.section(SectionSpec.PROCESS_TABLE).offset()
                             + owner * ProcessTableDescriptor.SLOT_SIZE + ProcessTableDescriptor.PID_OFFSET);
-                        result.add(new LeakEntry(Handles.handle(t, generation(word), i), owner, pid, age, blockSize[t]));
+                        result.add(new LeakEntry(Handles.encode(t, generation(word), i), owner, pid, age, blockSize[t]));
                     }
                 }
             }

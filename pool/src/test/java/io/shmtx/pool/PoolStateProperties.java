@@ -30,6 +30,12 @@ class PoolStateProperties
     static final PoolConfig CONFIG = PoolConfig.builder().tier(32, 20).tier(64, 20).tier(256, 6).cacheSize(64).build();
     private static final List<PoolFixture> OPEN = new ArrayList<>();
 
+    /** A handle-shaped long with any parts, as a buggy or malicious caller could pass (Handles.handle refuses them). */
+    static long forge(final int tier, final int generation, final int index)
+    {
+        return ((long)(tier + 1) << 56) | ((long)(generation & 0xFF_FFFF) << 32) | (index & 0xFFFF_FFFFL);
+    }
+
     @AfterTry
     void closeFixtures() throws Exception
     {
@@ -249,7 +255,7 @@ class PoolStateProperties
             final Map<Long, Long> live = new HashMap<>(model.live);
             return Arbitraries.of(new ArrayList<>(live.keySet())).flatMap(h -> Arbitraries.integers().between(1, 100).map(delta ->
             {
-                final long stale = Handles.handle(Handles.tier(h), Handles.generation(h) + delta, Handles.index(h));
+                final long stale = forge(Handles.tier(h), Handles.generation(h) + delta, Handles.index(h));
                 return Transformer.mutate("free with a wrong generation " + Handles.toString(stale), m -> m.badFree(stale));
             }));
         }
@@ -263,9 +269,9 @@ class PoolStateProperties
             final Arbitrary<Long> forged = Arbitraries.oneOf(
                 Arbitraries.just(0L),
                 Arbitraries.longs(),
-                Arbitraries.integers().between(3, 127).map(t -> Handles.handle(t, 0, 0)),
-                Arbitraries.integers().between(20, Integer.MAX_VALUE).map(i -> Handles.handle(0, 0, i)),
-                Arbitraries.integers().between(Integer.MIN_VALUE, -1).map(i -> Handles.handle(1, 0, i)));
+                Arbitraries.integers().between(3, 127).map(t -> forge(t, 0, 0)),
+                Arbitraries.integers().between(20, Integer.MAX_VALUE).map(i -> forge(0, 0, i)),
+                Arbitraries.integers().between(Integer.MIN_VALUE, -1).map(i -> forge(1, 0, i)));
             return forged.filter(h -> Handles.tier(h) < 0 || Handles.tier(h) >= 3 || Handles.index(h) < 0
                     || Handles.index(h) >= CONFIG.tiers().get(Handles.tier(h)).blockCount())
                 .map(h -> Transformer.mutate("free forged " + Handles.toString(h), m -> m.badFree(h)));

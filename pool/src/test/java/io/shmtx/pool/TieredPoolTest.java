@@ -227,6 +227,21 @@ class TieredPoolTest
         }
     }
 
+    @Test
+    void handlesAreBuiltOnlyFromPartsThatFit()
+    {
+        final long h = Handles.handle(126, 0xFF_FFFF, Integer.MAX_VALUE);
+        assertEquals(126, Handles.tier(h));
+        assertEquals(0xFF_FFFF, Handles.generation(h));
+        assertEquals(Integer.MAX_VALUE, Handles.index(h));
+        assertTrue(h > 0);
+        for (final int[] bad : new int[][] {{127, 0, 0}, {200, 0, 0}, {-1, 0, 0}, {0, 1 << 24, 0}, {0, -1, 0}, {0, 0, -1}})
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> Handles.handle(bad[0], bad[1], bad[2]));
+            assertTrue(ex.getMessage().contains("tier=" + bad[0]), ex.getMessage());
+        }
+    }
+
     /** The pool section's slot count must be the region's: refused when impossible, explained when it differs. */
     @Test
     void sectionSlotCountIsCheckedAndAMismatchIsExplained() throws Exception
