@@ -9,8 +9,10 @@ import io.shmtx.region.RecoveryStep;
 import io.shmtx.region.Region;
 import io.shmtx.region.SectionSpec;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +28,8 @@ import org.agrona.concurrent.AtomicBuffer;
  * thread of this process at a time) and a one-record journal of the count word it holds, in
  * phases LOCKING, APPLY, DONE ({@link RefCountDescriptor#JOURNAL_FLAGS_OFFSET}), so a successor
  * finishes a half-applied entry instead of subtracting it twice and unlocks a word the dead
- * recoverer held.
+ * recoverer held. A corrupt count word ({@link RefCounts#wordProblem}) is never locked or waited
+ * for: it is left as found and named in the summary, and the rest of the dead slot is recovered.
  */
 final class RefCountRecovery implements RecoveryStep
 {
@@ -128,9 +131,10 @@ final class RefCountRecovery implements RecoveryStep
             handles.addAll(ledgerHandles);
             int dropped = 0;
             int freed = 0;
+            final List<String> corruptWords = new ArrayList<>();
             for (final long handle : handles)
             {
-                final int result = recoverHandle(region, buffer, me, s, handle, heldBefore);
+                final int result = recoverHandle(region, buffer, me, s, handle, heldBefore, corruptWords);
                 dropped += result >> 1;
                 freed += result & 1;
             }
@@ -139,7 +143,9 @@ final class RefCountRecovery implements RecoveryStep
                 buffer.putLongRelease(refs.cellOffset(s, c) + CELL_HANDLE_OFFSET, 0);
             }
             buffer.setMemory(ledger, refs.ledgerCapacity() * ENTRY_SIZE, (byte)0);
-            return replayed + "dropped " + dropped + " references on " + handles.size() + " handles, freed " + freed + " blocks";
+            return replayed + "dropped " + dropped + " references on " + handles.size() + " handles, freed " + freed + " blocks"
+                + (corruptWords.isEmpty() ? "" : "; left " + corruptWords.size() + " corrupt count words as found: "
+                    + String.join("; ", corruptWords));
         }
         finally
         {
@@ -148,10 +154,11 @@ final class RefCountRecovery implements RecoveryStep
     }
 
     /**
+     * @param corruptWords receives a note when the handle's count word is corrupt (then left as found).
      * @return (references dropped << 1) | (1 if the block was freed).
      */
     private int recoverHandle(final Region region, final AtomicBuffer buffer, final int me, final int s, final long handle,
-        final Map<Long, Long> heldBefore)
+        final Map<Long, Long> heldBefore, final List<String> corruptWords)
     {
         final int word;
         try
@@ -176,8 +183,15 @@ final class RefCountRecovery implements RecoveryStep
         }
         catch (final RuntimeException ex)
         {
-            buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, 0); // the word was not locked
+            emptyJournal(buffer); // the word was not locked
             throw ex;
+        }
+        final String problem = refs.wordProblem(w);
+        if (problem != null)
+        {
+            emptyJournal(buffer); // not locked either: nothing to subtract from
+            corruptWords.add("handle " + Handles.toString(handle) + ": 0x" + Long.toHexString(w) + ": " + problem);
+            return 0;
         }
         refs.hook(RefCounts.STEP_RECOVERY_LOCKED);
         final boolean lockedByDead = lockOwner(w) == s;
@@ -224,8 +238,9 @@ final class RefCountRecovery implements RecoveryStep
      * Locks {@code handle}'s count word for this recoverer (with STORED) once it is unlocked or
      * held by the dead slot {@code s}, the word as found in the journal first (a successor puts it
      * back if this recoverer dies before APPLY: a lock of {@code s} keeps meaning what it meant).
+     * A corrupt word is returned as found, not locked and not waited for.
      *
-     * @return the word as it was before this lock.
+     * @return the word as it was before this lock, or the corrupt word found.
      */
     private long lock(final AtomicBuffer buffer, final int word, final int me, final int s, final long handle)
     {
@@ -233,6 +248,10 @@ final class RefCountRecovery implements RecoveryStep
         while (true)
         {
             final long w = buffer.getLongVolatile(word);
+            if (refs.wordProblem(w) != null)
+            {
+                return w; // its owner is no slot: nobody will unlock it, and nothing in it can be trusted
+            }
             final int owner = lockOwner(w);
             if (owner < 0 || owner == s)
             {
@@ -279,6 +298,11 @@ final class RefCountRecovery implements RecoveryStep
     private void giveBack(final AtomicBuffer buffer, final int word, final long value)
     {
         buffer.putLongRelease(word, value);
+        emptyJournal(buffer);
+    }
+
+    private void emptyJournal(final AtomicBuffer buffer)
+    {
         buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, 0);
     }
 
@@ -309,7 +333,7 @@ final class RefCountRecovery implements RecoveryStep
         final String problem = journalProblem(region, flags, handle, deadSlot, writerSlot, journalWord);
         if (problem != null)
         {
-            buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, 0);
+            emptyJournal(buffer);
             return "ignored a corrupt journal: " + problem + "; ";
         }
         final int writer = (int)writerSlot; // range-checked by journalProblem
@@ -334,7 +358,7 @@ final class RefCountRecovery implements RecoveryStep
             giveBack(buffer, word, unlocked(journalWord));
             return "unlocked the word of the " + what + "; ";
         }
-        buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, 0);
+        emptyJournal(buffer);
         return (flags & JOURNAL_APPLY) == 0 ? "" : "did not replay the " + what + ": its count word 0x" + Long.toHexString(current)
             + " is not held by that slot, gone, with generation " + generation(journalWord) + "; ";
     }
@@ -360,6 +384,11 @@ final class RefCountRecovery implements RecoveryStep
         if (flags != JOURNAL_LOCKING && (lockOwner(journalWord) != writer || !stored(journalWord)))
         {
             return "word=0x" + Long.toHexString(journalWord) + " is not held by writer slot " + writer;
+        }
+        final String wordProblem = refs.wordProblem(journalWord);
+        if (wordProblem != null)
+        {
+            return "word=0x" + Long.toHexString(journalWord) + " is corrupt: " + wordProblem; // never recorded: never put back
         }
         try
         {

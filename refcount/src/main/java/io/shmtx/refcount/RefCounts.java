@@ -35,7 +35,9 @@ import org.agrona.concurrent.AtomicBuffer;
  * attached process: a block is freed exactly once, when the last holder lets go, even when a
  * holder is killed without letting go.
  *
- * <p>This class is threadsafe. One instance per process and region attachment.
+ * <p>This class is threadsafe. One instance per process and region attachment. Once the region is
+ * closed (or abandoned), every method that reads it throws {@link IllegalStateException} naming
+ * the file.
  *
  * <pre>{@code
  * long handle = refs.allocate(64);   // count 1, held by this process
@@ -91,6 +93,12 @@ import org.agrona.concurrent.AtomicBuffer;
  * slot) the replay changes nothing, and a journal with a value out of range is ignored as corrupt
  * (both reported in the recovery's summary). So each ledger entry is subtracted exactly once and no
  * word stays locked by a dead recoverer.
+ *
+ * <p>A count word no writer leaves (its lock field names a slot outside the process table, or it
+ * has STORED without a lock: see {@link #wordProblem}) is corrupt: an operation on it, and
+ * {@link #count}, throw {@link RefCountException} at once and change nothing (nobody will ever
+ * unlock it, so nobody waits for it or runs recovery for it), and recovery leaves it as found,
+ * names it in its summary and recovers the rest of the dead slot.
  */
 public final class RefCounts implements AutoCloseable
 {
@@ -100,6 +108,7 @@ public final class RefCounts implements AutoCloseable
     private final TieredPool pool;
     private final Path file;
     private final AtomicBuffer buffer;
+    private final int processSlots;
     private final int base;
     private final int tierCount;
     private final int[] countsBase;
@@ -116,6 +125,7 @@ public final class RefCounts implements AutoCloseable
     /** Guards this process's ledger (package-private for tests). */
     final Object ledgerLock = new Object();
     private final List<LongConsumer> zeroListeners = new CopyOnWriteArrayList<>();
+    private volatile List<DroppedReference> droppedAtClose = List.of();
     private volatile ScheduledExecutorService graceTimer;
     private volatile boolean closed;
     /** Set by close(): a count reaching zero frees at once (the grace timer is gone). */
@@ -165,6 +175,7 @@ public final class RefCounts implements AutoCloseable
         this.pool = pool;
         this.file = region.file();
         this.buffer = region.buffer();
+        this.processSlots = region.processSlots();
         this.base = base;
         this.tierCount = counts.length;
         this.countsBase = new int[tierCount];
@@ -300,6 +311,7 @@ public final class RefCounts implements AutoCloseable
      */
     public long allocate(final int size)
     {
+        checkOpen();
         final long handle = pool.allocate(size);
         try
         {
@@ -318,7 +330,8 @@ public final class RefCounts implements AutoCloseable
      * held by this process; it is published, so the pool no longer frees it with its allocator.
      *
      * @param handle a block allocated by this process.
-     * @throws RefCountException when it is not owned by this process or already shared.
+     * @throws RefCountException when it is not owned by this process or already shared, or the
+     *                           count word is corrupt.
      */
     public void share(final long handle)
     {
@@ -330,7 +343,7 @@ public final class RefCounts implements AutoCloseable
      *
      * @param handle a shared block with a count above zero.
      * @throws StaleHandleException when the block was freed (count zero) or reused.
-     * @throws RefCountException when this process's ledger is full.
+     * @throws RefCountException when this process's ledger is full, or the count word is corrupt.
      */
     public void retain(final long handle)
     {
@@ -343,7 +356,8 @@ public final class RefCounts implements AutoCloseable
      *
      * @param handle a shared block.
      * @return whether this call brought the count to zero.
-     * @throws RefCountException when this process holds no reference to it (below zero).
+     * @throws RefCountException when this process holds no reference to it (below zero), or the
+     *                           count word is corrupt.
      * @throws StaleHandleException when the block was freed or reused.
      */
     public boolean release(final long handle)
@@ -356,11 +370,13 @@ public final class RefCounts implements AutoCloseable
      *
      * @param handle a handle.
      * @return the count.
+     * @throws RefCountException when the count word is corrupt.
      */
     public int count(final long handle)
     {
-        final int word = wordOffset(handle);
-        final long w = buffer.getLongVolatile(word);
+        checkOpen();
+        final long w = buffer.getLongVolatile(wordOffset(handle));
+        checkWord(handle, w);
         return generation(w) == Handles.generation(handle) ? RefCountDescriptor.count(w) : 0;
     }
 
@@ -372,6 +388,7 @@ public final class RefCounts implements AutoCloseable
      */
     public long held(final long handle)
     {
+        checkOpen();
         final int mine = mySlot();
         synchronized (ledgerLock)
         {
@@ -404,6 +421,7 @@ public final class RefCounts implements AutoCloseable
 
     private boolean update(final long handle, final Op op)
     {
+        checkOpen();
         final int word = wordOffset(handle);
         final int generation = Handles.generation(handle);
         final int[] cell = cell();
@@ -584,9 +602,12 @@ public final class RefCounts implements AutoCloseable
     }
 
     /**
-     * Locks a count word for {@code me}; a waiter that finds the owner dead runs recovery.
+     * Locks a count word for {@code me}; a waiter that finds the owner dead runs recovery. A
+     * corrupt word is refused at once, unchanged: nobody will unlock it, and recovering its
+     * impossible owner would change nothing.
      *
      * @return the word as it was, unlocked.
+     * @throws RefCountException when the word is corrupt, or stays locked by a live slot.
      */
     private long lock(final int word, final int me, final long handle)
     {
@@ -597,7 +618,7 @@ public final class RefCounts implements AutoCloseable
         {
             final long w = buffer.getLongVolatile(word);
             final int owner = lockOwner(w);
-            if (owner < 0)
+            if (owner < 0 && !stored(w))
             {
                 if (buffer.compareAndSetLong(word, w, locked(w, me)))
                 {
@@ -605,6 +626,7 @@ public final class RefCounts implements AutoCloseable
                 }
                 continue;
             }
+            checkWord(handle, w); // from here on the owner is a slot of the process table
             final long now = System.nanoTime();
             if (owner != me && now > nextCheck)
             {
@@ -630,14 +652,64 @@ public final class RefCounts implements AutoCloseable
         }
     }
 
+    /**
+     * Whether nobody will unlock what slot {@code owner} holds: it is not attached, or its
+     * process died.
+     *
+     * @param owner a slot of the process table (callers range-check values read from the region).
+     */
     boolean ownerGone(final int owner)
     {
-        if (owner >= region.processSlots())
-        {
-            return true;
-        }
         return ProcessTableDescriptor.state(region.slotStateWord(owner)) != ProcessTableDescriptor.STATE_ATTACHED
             || !region.isAlive(owner);
+    }
+
+    /**
+     * Why a count word read from the region is one no writer leaves, or {@code null}: its lock
+     * field names a slot outside the process table (0..processSlots-1), or it has
+     * {@link RefCountDescriptor#STORED} without a lock. The count and generation fields have no
+     * impossible values.
+     *
+     * @param w a count word.
+     * @return the problem, or {@code null}.
+     */
+    String wordProblem(final long w)
+    {
+        final int owner = lockOwner(w);
+        if (owner >= processSlots)
+        {
+            return "it is locked by slot " + owner + ", outside the process table 0.." + (processSlots - 1);
+        }
+        if (owner < 0 && stored(w))
+        {
+            return "it has STORED set without a lock";
+        }
+        return null;
+    }
+
+    /**
+     * @throws RefCountException naming the file, handle, word and problem when {@code w} is corrupt.
+     */
+    private void checkWord(final long handle, final long w)
+    {
+        final String problem = wordProblem(w);
+        if (problem != null)
+        {
+            throw new RefCountException(file, "the count word 0x" + Long.toHexString(w) + " of handle " + Handles.toString(handle)
+                + " is corrupt: " + problem + " (left as found)");
+        }
+    }
+
+    /**
+     * @throws IllegalStateException naming the file once the region is closed (or abandoned):
+     *                               its buffer no longer maps the region.
+     */
+    private void checkOpen()
+    {
+        if (region.isClosed())
+        {
+            throw new IllegalStateException("region " + file + " is closed: its reference counts cannot be used");
+        }
     }
 
     void freeBlock(final long handle)
@@ -677,9 +749,9 @@ public final class RefCounts implements AutoCloseable
 
     private void freeAfterGrace(final long handle)
     {
-        if (closed)
+        if (closed || region.isClosed())
         {
-            return; // close() freed it already
+            return; // close() freed it already, or the process left without it (recovery frees it)
         }
         final int[] cell = cell();
         if (cell[2] != 0)
@@ -920,6 +992,7 @@ public final class RefCounts implements AutoCloseable
      */
     public Map<Long, Long> references(final int slot)
     {
+        checkOpen();
         if (slot < 0 || slot >= region.processSlots())
         {
             throw new IllegalArgumentException("slot=" + slot + " is out of range 0.." + (region.processSlots() - 1));
@@ -959,6 +1032,7 @@ public final class RefCounts implements AutoCloseable
      */
     public List<HeldReference> leakReport(final long minAgeMillis)
     {
+        checkOpen();
         final long now = region.coarseMillis();
         final List<HeldReference> result = new ArrayList<>();
         for (int s = 0; s < region.processSlots(); s++)
@@ -988,6 +1062,7 @@ public final class RefCounts implements AutoCloseable
      */
     public List<Long> orphanReport()
     {
+        checkOpen();
         final Map<Long, Long> liveHoldings = new LinkedHashMap<>();
         final Map<Long, Boolean> pending = new LinkedHashMap<>();
         for (int s = 0; s < region.processSlots(); s++)
@@ -1068,10 +1143,38 @@ public final class RefCounts implements AutoCloseable
     }
 
     /**
+     * A ledger entry {@link #close()} dropped without releasing it. Immutable.
+     *
+     * @param handle the handle.
+     * @param held   the references the entry still held (0 for a count waiting for its grace period).
+     * @param reason why it could not be released: its block was freed or reused behind the
+     *               reference counts' back (through the pool), or the handle names no block.
+     */
+    public record DroppedReference(long handle, long held, String reason)
+    {
+    }
+
+    /**
+     * The ledger entries {@link #close()} dropped without releasing them, in ledger order.
+     *
+     * @return a snapshot: empty before close, and after a close that released every entry.
+     */
+    public List<DroppedReference> droppedAtClose()
+    {
+        return droppedAtClose;
+    }
+
+    /**
      * Releases every reference this process holds (a process that exits, cleanly or not, holds
      * nothing afterwards: the blocks whose last holder it was are freed), frees blocks waiting
      * for their grace period, and stops using the region. {@link Region#close()} calls it.
-     * Call when no other thread of this process uses the reference counts. Idempotent.
+     * An entry whose block was freed or reused behind the reference counts' back, or whose handle
+     * names no block, cannot be released: it is removed from the ledger (so the next process in
+     * this slot does not inherit it), its count word left as found, and listed by
+     * {@link #droppedAtClose()}; it is never the cause of an exception. Any other failure (a
+     * corrupt count word, one locked by a live slot for too long) leaves its entry, and is thrown
+     * once every other entry has been released (later ones suppressed); closed even then. Call
+     * when no other thread of this process uses the reference counts. Idempotent.
      */
     @Override
     public synchronized void close()
@@ -1086,33 +1189,88 @@ public final class RefCounts implements AutoCloseable
             timer.shutdownNow();
         }
         closing = true;
-        final int me = region.slot();
-        if (me >= 0 && !region.isClosed())
+        final List<DroppedReference> dropped = new ArrayList<>();
+        RuntimeException failure = null;
+        try
         {
-            // a snapshot first: a release that empties an entry shifts later entries back into its place
-            final int ledger = ledgerOffset(me);
-            final List<long[]> entries = new ArrayList<>();
-            for (int i = 0; i < ledgerCapacity; i++)
+            final int me = region.slot();
+            if (me >= 0 && !region.isClosed())
             {
-                final int entry = ledger + i * ENTRY_SIZE;
-                final long handle = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
-                if (handle != 0)
+                // a snapshot first: a release that empties an entry shifts later entries back into its place
+                final int ledger = ledgerOffset(me);
+                final List<long[]> entries = new ArrayList<>();
+                for (int i = 0; i < ledgerCapacity; i++)
                 {
-                    entries.add(new long[] {handle, buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET)});
+                    final int entry = ledger + i * ENTRY_SIZE;
+                    final long handle = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
+                    if (handle != 0)
+                    {
+                        entries.add(new long[] {handle, buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET)});
+                    }
                 }
-            }
-            for (final long[] entry : entries)
-            {
-                if (entry[1] == PENDING_FREE)
+                for (final long[] entry : entries)
                 {
-                    freeAfterGrace(entry[0]);
-                }
-                for (long held = entry[1]; held > 0; held--)
-                {
-                    release(entry[0]);
+                    long held = entry[1];
+                    try
+                    {
+                        if (held == PENDING_FREE)
+                        {
+                            freeAfterGrace(entry[0]);
+                        }
+                        for (; held > 0; held--)
+                        {
+                            release(entry[0]);
+                        }
+                    }
+                    catch (final StaleHandleException | InvalidHandleException ex)
+                    {
+                        dropEntry(me, entry[0]);
+                        dropped.add(new DroppedReference(entry[0], Math.max(0, held), ex.getMessage()));
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        if (failure == null)
+                        {
+                            failure = ex;
+                        }
+                        else
+                        {
+                            failure.addSuppressed(ex);
+                        }
+                    }
                 }
             }
         }
-        closed = true;
+        finally
+        {
+            droppedAtClose = List.copyOf(dropped);
+            closed = true;
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+    }
+
+    /**
+     * Removes {@code handle}'s entry from this process's ledger wherever it lies (a corrupt key
+     * may lie off its probe run, where {@link #findEntry} would not find it).
+     */
+    private void dropEntry(final int me, final long handle)
+    {
+        synchronized (ledgerLock)
+        {
+            final int ledger = ledgerOffset(me);
+            for (int i = 0; i < ledgerCapacity; i++)
+            {
+                final int entry = ledger + i * ENTRY_SIZE;
+                if (buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET) == handle)
+                {
+                    buffer.putLongRelease(entry + ENTRY_HELD_OFFSET, 0);
+                    removeEntry(me, entry);
+                    return;
+                }
+            }
+        }
     }
 }

@@ -64,16 +64,6 @@ class RefCountJournalTest
         return f.region.buffer().getLongVolatile(f.refs.base() + JOURNAL_FLAGS_OFFSET);
     }
 
-    private static long rawWord(final RefFixture f, final long handle)
-    {
-        return f.region.buffer().getLongVolatile(f.refs.wordOffset(handle));
-    }
-
-    private static void putRawWord(final RefFixture f, final long handle, final long word)
-    {
-        f.region.buffer().putLongVolatile(f.refs.wordOffset(handle), word);
-    }
-
     private static String summaries(final List<OwnerDeathReport> reports)
     {
         final List<String> results = new ArrayList<>();
@@ -100,7 +90,9 @@ class RefCountJournalTest
         /** The word to store is locked by another slot than the writer. */
         WORD_NOT_THE_WRITERS,
         HANDLE_NAMES_NO_BLOCK,
-        FLAGS_NAME_NO_PHASE
+        FLAGS_NAME_NO_PHASE,
+        /** LOCKING with a word as found that no writer leaves (STORED without a lock): never put back. */
+        FOUND_WORD_CORRUPT
     }
 
     /**
@@ -120,9 +112,9 @@ class RefCountJournalTest
             final int aSlot = a.region.slot();
             final int writer = corruption == Corruption.WRITER_OUT_OF_RANGE ? 100 : c.region.slot();
             c.region.abandon(); // the dead recoverer
-            final long unlocked = rawWord(b, h);
+            final long unlocked = b.rawWord(h);
             final long held = lockedStored(unlocked, writer);
-            putRawWord(b, h, held);
+            b.putRawWord(h, held);
             long handle = h;
             long deadSlot = aSlot;
             long writerSlot = writer;
@@ -158,6 +150,12 @@ class RefCountJournalTest
                     handle = Handles.handle(30, 1, 0);
                     expected = "handle=0x" + Long.toHexString(handle) + " names no block";
                 }
+                case FOUND_WORD_CORRUPT ->
+                {
+                    toStore = unlocked | STORED; // the count and generation of the word held: a replay would put it back
+                    flags = JOURNAL_LOCKING;
+                    expected = "word=0x" + Long.toHexString(toStore) + " is corrupt: it has STORED set without a lock";
+                }
                 default ->
                 {
                     flags = 0x10 | JOURNAL_APPLY;
@@ -168,14 +166,14 @@ class RefCountJournalTest
 
             final List<OwnerDeathReport> reports = b.region.recoverDeadSlots();
             assertAllCompleted(reports, 1);
-            assertEquals(held, rawWord(b, h), "the count word is as it was");
+            assertEquals(held, b.rawWord(h), "the count word is as it was");
             assertEquals(2, a.refs.held(h), "a's ledger is untouched");
             assertEquals(1, b.refs.held(h));
             assertTrue(b.pool.isLive(h), "not freed");
             assertEquals(0, journalFlags(b), "the journal is emptied");
             assertTrue(summaries(reports).contains("ignored a corrupt journal: " + expected), summaries(reports));
 
-            putRawWord(b, h, unlocked); // what an operator would do; then everything is as before
+            b.putRawWord(h, unlocked); // what an operator would do; then everything is as before
             assertEquals(3, b.refs.count(h));
             assertFalse(a.refs.release(h));
             assertFalse(a.refs.release(h));
@@ -202,22 +200,22 @@ class RefCountJournalTest
             final int dSlot = d.region.slot();
             c.region.abandon(); // the dead recoverer, which was recovering d
             d.region.abandon();
-            final long unlocked = rawWord(b, h);
+            final long unlocked = b.rawWord(h);
             final long before = heldByWriter ? lockedStored(unlocked, writer) : unlocked;
-            putRawWord(b, h, before);
-            final int earlier = Handles.generation(h) - 1;
+            b.putRawWord(h, before);
+            final int earlier = (Handles.generation(h) - 1) & 0xFF_FFFF; // generations wrap at 24 bits
             final long earlierHandle = Handles.handle(Handles.tier(h), earlier, Handles.index(h));
             writeJournal(b, earlierHandle, dSlot, writer, lockedStored(word(earlier, 0, -1), writer), JOURNAL_APPLY | JOURNAL_FREE);
 
             final List<OwnerDeathReport> reports = b.region.recoverDeadSlots();
             assertAllCompleted(reports, 2);
-            assertEquals(before, rawWord(b, h), "the count word of the new generation is as it was");
+            assertEquals(before, b.rawWord(h), "the count word of the new generation is as it was");
             assertTrue(b.pool.isLive(h));
             assertEquals(0, journalFlags(b));
             assertTrue(summaries(reports).contains("did not replay the journal of handle " + Handles.toString(earlierHandle)
                 + " by slot " + writer + ": its count word 0x" + Long.toHexString(before)), summaries(reports));
 
-            putRawWord(b, h, unlocked);
+            b.putRawWord(h, unlocked);
             assertEquals(2, b.refs.count(h));
             assertFalse(a.refs.release(h));
             assertTrue(b.refs.release(h));
@@ -254,7 +252,7 @@ class RefCountJournalTest
             };
             holder.start();
             assertTrue(await(paused));
-            final long during = rawWord(b, h);
+            final long during = b.rawWord(h);
             assertEquals(a.region.slot(), lockOwner(during));
             // as a recoverer in a's slot number would have left it: drop d's references and free the block
             writeJournal(b, h, dSlot, a.region.slot(), lockedStored(word(Handles.generation(h), 0, -1), a.region.slot()),
@@ -262,7 +260,7 @@ class RefCountJournalTest
 
             final List<OwnerDeathReport> reports = b.region.recoverDeadSlots();
             assertAllCompleted(reports, 1);
-            assertEquals(during, rawWord(b, h), "the live holder's word is as it was");
+            assertEquals(during, b.rawWord(h), "the live holder's word is as it was");
             assertTrue(b.pool.isLive(h));
             assertEquals(0, journalFlags(b));
             assertTrue(summaries(reports).contains("did not replay the journal of handle " + Handles.toString(h)), summaries(reports));
@@ -320,7 +318,7 @@ class RefCountJournalTest
             final List<OwnerDeathReport> reports = b.region.recoverDeadSlots();
             assertAllCompleted(reports, 2);
             assertEquals(0, journalFlags(b), summaries(reports));
-            assertEquals(-1, lockOwner(rawWord(b, shared)), "not left locked: " + summaries(reports));
+            assertEquals(-1, lockOwner(b.rawWord(shared)), "not left locked: " + summaries(reports));
             assertEquals(1, b.refs.count(shared), summaries(reports));
             assertFalse(b.pool.isLive(alone), "d's own block is freed");
             assertEquals(List.of(alone), zeroed.stream().distinct().toList());

@@ -5,17 +5,24 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.shmtx.pool.Handles;
 import io.shmtx.pool.InvalidHandleException;
 import io.shmtx.pool.StaleHandleException;
+import io.shmtx.region.OwnerDeathReport;
+import io.shmtx.region.ProcessSlotInfo;
 import io.shmtx.testkit.TempRegions;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RefCountsTest
 {
@@ -123,7 +130,7 @@ class RefCountsTest
         state.add(b.refs.references(b.region.slot()));
         for (final long h : handles)
         {
-            state.add(a.region.buffer().getLongVolatile(a.refs.wordOffset(h)));
+            state.add(a.rawWord(h));
             state.add(a.pool.isLive(h) ? a.pool.ownerSlot(h) : "free");
         }
         return state;
@@ -187,6 +194,133 @@ class RefCountsTest
      * A retain or release probes its ledger once, in the one monitor entry that also writes the
      * intent's held-before and the ledger (so no other thread can shift the entry in between).
      */
+    /** Count words no writer leaves (written by a buggy process). */
+    enum CorruptWord
+    {
+        /** The whole word -1: locked by slot 8190. */
+        ALL_ONES("it is locked by slot 8190, outside the process table 0.." + (RefFixture.SLOTS - 1)),
+        /** Long.MAX_VALUE: locked by slot 8190 too. */
+        LONG_MAX("it is locked by slot 8190, outside the process table 0.." + (RefFixture.SLOTS - 1)),
+        /** The right count and generation, locked by the first slot past the process table. */
+        LOCKED_PAST_THE_TABLE("it is locked by slot " + RefFixture.SLOTS + ", outside the process table 0.."
+            + (RefFixture.SLOTS - 1)),
+        /** The right count and generation, STORED without a lock. */
+        STORED_UNLOCKED("it has STORED set without a lock");
+
+        final String problem;
+
+        CorruptWord(final String problem)
+        {
+            this.problem = problem;
+        }
+
+        long word(final long sound)
+        {
+            return switch (this)
+            {
+                case ALL_ONES -> -1L;
+                case LONG_MAX -> Long.MAX_VALUE;
+                case LOCKED_PAST_THE_TABLE -> RefCountDescriptor.locked(sound, RefFixture.SLOTS);
+                case STORED_UNLOCKED -> sound | RefCountDescriptor.STORED;
+            };
+        }
+    }
+
+    /**
+     * An operation on a corrupt count word fails at once (not after the 10 s lock wait), names the
+     * file, handle, word and what is wrong with it, runs no recovery, and changes nothing; so does
+     * count(). Bounded at 5 s: the old code waited 10 s for an impossible owner.
+     */
+    @ParameterizedTest
+    @EnumSource(CorruptWord.class)
+    void anOperationOnACorruptCountWordFailsAtOnceAndChangesNothing(final CorruptWord corrupt) throws Exception
+    {
+        final Path file = region(RefCountConfig.defaults());
+        try (RefFixture a = new RefFixture(file); RefFixture b = new RefFixture(file))
+        {
+            final long h = a.refs.allocate(8);
+            b.refs.retain(h); // count 2
+            final List<OwnerDeathReport> recoveries = new CopyOnWriteArrayList<>();
+            a.region.addOwnerDeathListener(recoveries::add);
+            b.region.addOwnerDeathListener(recoveries::add);
+            final long sound = a.rawWord(h);
+            final long bad = corrupt.word(sound);
+            a.putRawWord(h, bad);
+            final List<Object> before = state(a, b, h);
+            final String expected = "region " + file + ": the count word 0x" + Long.toHexString(bad) + " of handle "
+                + Handles.toString(h) + " is corrupt: " + corrupt.problem + " (left as found)";
+            final List<Executable> operations = List.of(() -> a.refs.retain(h), () -> a.refs.release(h), () -> b.refs.retain(h),
+                () -> b.refs.release(h), () -> a.refs.count(h));
+            assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+            {
+                for (final Executable operation : operations)
+                {
+                    assertEquals(expected, assertThrows(RefCountException.class, operation).getMessage());
+                }
+            }, "refused at once, not after waiting for the lock");
+            assertEquals(before, state(a, b, h), "nothing changed");
+            assertEquals(List.of(), recoveries, "no waiter ran recovery for an impossible owner");
+
+            a.putRawWord(h, sound); // what an operator would do; then everything is as before
+            assertEquals(2, b.refs.count(h));
+            assertFalse(a.refs.release(h));
+            assertTrue(b.refs.release(h));
+            assertFalse(a.pool.isLive(h));
+        }
+    }
+
+    /**
+     * A dead slot's ledger names a handle whose count word is corrupt: recovery leaves that word as
+     * found, names it in its summary and recovers the rest (references dropped, the slot's blocks
+     * returned to the pool, the slot freed), once; a waiter on that word never runs recovery.
+     */
+    @ParameterizedTest
+    @EnumSource(CorruptWord.class)
+    void recoveryLeavesACorruptCountWordAsFoundAndRecoversTheRestOfTheSlot(final CorruptWord corrupt) throws Exception
+    {
+        final Path file = region(RefCountConfig.defaults());
+        try (RefFixture b = new RefFixture(file))
+        {
+            final RefFixture a = new RefFixture(file);
+            final int aSlot = a.region.slot();
+            final long h = a.refs.allocate(8);
+            final long alone = a.refs.allocate(8); // only a holds it
+            final long shared = a.refs.allocate(8);
+            b.refs.retain(shared);
+            final long owned = a.pool.allocate(8); // never shared: the pool's step returns it
+            final long bad = corrupt.word(a.rawWord(h));
+            a.putRawWord(h, bad);
+            a.region.abandon(); // as if killed
+            final List<OwnerDeathReport> recoveries = new CopyOnWriteArrayList<>();
+            b.region.addOwnerDeathListener(recoveries::add);
+
+            assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+            {
+                final RefCountException refused = assertThrows(RefCountException.class, () -> b.refs.retain(h));
+                assertTrue(refused.getMessage().contains(corrupt.problem), refused.getMessage());
+            }, "refused at once, not after waiting for the lock");
+            assertEquals(List.of(), recoveries, "a waiter that meets an impossible owner runs no recovery");
+
+            final List<OwnerDeathReport> reports = b.region.recoverDeadSlots();
+            assertEquals(1, reports.size(), reports.toString());
+            assertTrue(reports.get(0).completed(), reports.toString());
+            final String summary = String.join(" | ", reports.get(0).stepResults());
+            assertTrue(summary.contains("left 1 corrupt count words as found: handle " + Handles.toString(h) + ": 0x"
+                + Long.toHexString(bad) + ": " + corrupt.problem), summary);
+            assertEquals(bad, b.rawWord(h), "left as found");
+            assertFalse(b.pool.isLive(alone), "a was its last holder");
+            assertFalse(b.pool.isLive(owned), "the pool's step ran: a's own block is returned");
+            assertEquals(1, b.refs.count(shared));
+            assertTrue(b.refs.references(aSlot).isEmpty());
+            assertEquals(List.of(b.region.slot()), b.region.processes().stream().map(ProcessSlotInfo::slot).toList(),
+                "a's slot is free");
+            assertEquals(List.of(), b.region.recoverDeadSlots(), "nothing left to recover");
+            assertEquals(1, recoveries.size(), "recovered once");
+            a.close();
+            assertTrue(b.refs.release(shared));
+        }
+    }
+
     @Test
     void retainAndReleaseProbeTheLedgerOnceInOneMonitorEntry() throws Exception
     {
@@ -278,6 +412,80 @@ class RefCountsTest
             assertFalse(b.pool.isLive(alone), "a was the only holder");
             assertTrue(b.refs.orphanReport().isEmpty());
             assertTrue(b.pool.validate().valid());
+        }
+    }
+
+    /**
+     * A ledger entry whose block was freed behind the reference counts' back (through the pool):
+     * close() releases everything else, drops that entry and lists it, and does not throw, so the
+     * region detaches.
+     */
+    @Test
+    void closeDropsAnEntryWhoseBlockWasFreedBehindItsBackAndReleasesTheRest() throws Exception
+    {
+        final Path file = region(RefCountConfig.defaults());
+        try (RefFixture b = new RefFixture(file))
+        {
+            final RefFixture a = new RefFixture(file);
+            final int aSlot = a.region.slot();
+            final long freedBehind = a.refs.allocate(64);
+            final long alone = a.refs.allocate(64);
+            a.refs.retain(alone);
+            final long shared = a.refs.allocate(64);
+            b.refs.retain(shared);
+            a.pool.free(freedBehind);
+            assertTrue(a.refs.droppedAtClose().isEmpty());
+
+            a.region.close();
+            assertTrue(a.region.isClosed());
+            assertEquals(List.of(b.region.slot()), b.region.processes().stream().map(ProcessSlotInfo::slot).toList(),
+                "a detached: its slot is free");
+            assertTrue(b.refs.references(aSlot).isEmpty(), "no entry left for the slot's next process");
+            assertFalse(b.pool.isLive(alone), "released twice and freed");
+            assertEquals(1, b.refs.count(shared), "a's reference released");
+            final List<RefCounts.DroppedReference> dropped = a.refs.droppedAtClose();
+            assertEquals(1, dropped.size(), dropped.toString());
+            assertEquals(freedBehind, dropped.get(0).handle());
+            assertEquals(1, dropped.get(0).held());
+            assertTrue(dropped.get(0).reason().contains(Handles.toString(freedBehind)), dropped.get(0).reason());
+            a.region.close(); // idempotent
+            a.refs.close();
+
+            assertTrue(b.refs.release(shared));
+            assertTrue(b.pool.validate().valid(), b.pool.validate().problems().toString());
+        }
+    }
+
+    /**
+     * Once the region is closed (or abandoned), every method that reads it throws
+     * IllegalStateException naming the file (no bare IndexOutOfBoundsException); close() stays
+     * idempotent.
+     */
+    @ParameterizedTest(name = "abandoned: {0}")
+    @ValueSource(booleans = {false, true})
+    void everyMethodFailsClearlyOnceTheRegionIsClosed(final boolean abandoned) throws Exception
+    {
+        final Path file = region(RefCountConfig.defaults());
+        try (RefFixture a = new RefFixture(file))
+        {
+            final long h = a.refs.allocate(8);
+            if (abandoned)
+            {
+                a.region.abandon();
+            }
+            else
+            {
+                a.region.close();
+            }
+            final String expected = "region " + file + " is closed: its reference counts cannot be used";
+            final List<Executable> calls = List.of(() -> a.refs.count(h), () -> a.refs.orphanReport(), () -> a.refs.leakReport(0),
+                () -> a.refs.references(0), () -> a.refs.held(h), () -> a.refs.retain(h), () -> a.refs.release(h),
+                () -> a.refs.share(h), () -> a.refs.allocate(8));
+            for (final Executable call : calls)
+            {
+                assertEquals(expected, assertThrows(IllegalStateException.class, call).getMessage());
+            }
+            a.refs.close();
         }
     }
 

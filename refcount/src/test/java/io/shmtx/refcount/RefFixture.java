@@ -43,6 +43,18 @@ final class RefFixture implements AutoCloseable
         Region.create(file, config(refConfig)).close();
     }
 
+    /** The count word of {@code handle}, as stored. */
+    long rawWord(final long handle)
+    {
+        return region.buffer().getLongVolatile(refs.wordOffset(handle));
+    }
+
+    /** Overwrites the count word of {@code handle}, as a buggy or dead writer would. */
+    void putRawWord(final long handle, final long word)
+    {
+        region.buffer().putLongVolatile(refs.wordOffset(handle), word);
+    }
+
     @Override
     public void close()
     {
