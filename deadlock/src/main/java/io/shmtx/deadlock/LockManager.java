@@ -17,6 +17,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 import org.agrona.concurrent.AtomicBuffer;
 
@@ -54,6 +55,13 @@ import org.agrona.concurrent.AtomicBuffer;
  * are served by rank: priority first, then age; a waiter's priority rises by one every quarter of
  * {@code maxWait} it waits, so a low-priority waiter overtakes higher ones after at most
  * {@code 4 x maxWait x (priority gap)} and then aborts on TIMEOUT at worst: no wait is unbounded.
+ * <p>A holder id naming a cell of a free process slot (left by nobody alive: a process gives its
+ * locks back before its slot is freed, recovery before it frees a dead one's) is abandoned: the
+ * requester that meets it clears it, by a compare-and-set on the exact word it read, and asks
+ * again. An id beyond the cells (a corrupt entry) is never followed: requesters wait it out.
+ *
+ * <p>Once the region is closed, every method that reads it throws {@link IllegalStateException}
+ * naming the file.
  */
 public final class LockManager implements AutoCloseable
 {
@@ -101,11 +109,22 @@ public final class LockManager implements AutoCloseable
      * The region section of a lock table.
      *
      * @param config       the configuration.
-     * @param processSlots the region's process slot count.
+     * @param processSlots the region's process slot count, 1 to {@value ProcessTableDescriptor#MAX_SLOTS}.
      * @return the section to add to the region's configuration.
+     * @throws IllegalArgumentException when {@code config} is null, {@code processSlots} is out of
+     *                                  range, or the transaction cells would exceed {@value LockTableDescriptor#MAX_CELLS}.
      */
     public static SectionSpec section(final LockManagerConfig config, final int processSlots)
     {
+        if (config == null)
+        {
+            throw new IllegalArgumentException("config=null: a LockManagerConfig is required");
+        }
+        if (processSlots < 1 || processSlots > ProcessTableDescriptor.MAX_SLOTS)
+        {
+            throw new IllegalArgumentException("processSlots=" + processSlots + " must be in 1.." + ProcessTableDescriptor.MAX_SLOTS
+                + " (the region's process slot count)");
+        }
         final int cells = config.transactionsPerProcess();
         if ((long)cells * processSlots > MAX_CELLS)
         {
@@ -132,9 +151,11 @@ public final class LockManager implements AutoCloseable
      *
      * @param region a region created with {@link #section}.
      * @return the lock manager.
+     * @throws IllegalStateException when the region is closed.
      */
     public static LockManager open(final Region region)
     {
+        checkRegionOpen(region);
         final Section section = region.section(SectionSpec.LOCK_TABLE);
         final int b = (int)section.offset();
         final AtomicBuffer buffer = region.buffer();
@@ -186,6 +207,7 @@ public final class LockManager implements AutoCloseable
         {
             throw new IllegalArgumentException("priority=" + priority + " must be in 0..255");
         }
+        checkRegionOpen();
         final int me = region.slot();
         if (me < 0)
         {
@@ -226,6 +248,7 @@ public final class LockManager implements AutoCloseable
      */
     public LockPolicy policy()
     {
+        checkRegionOpen();
         final long ordinal = buffer.getLongVolatile(base + POLICY_OFFSET);
         return ordinal >= 0 && ordinal < POLICIES.length ? POLICIES[(int)ordinal] : LockPolicy.WAIT_DIE;
     }
@@ -234,9 +257,15 @@ public final class LockManager implements AutoCloseable
      * Switches the policy for every process; decisions taken from now on follow it.
      *
      * @param policy the new policy.
+     * @throws IllegalArgumentException when {@code policy} is null.
      */
     public void setPolicy(final LockPolicy policy)
     {
+        if (policy == null)
+        {
+            throw new IllegalArgumentException("policy=null must be one of " + java.util.Arrays.toString(POLICIES));
+        }
+        checkRegionOpen();
         buffer.putLongVolatile(base + POLICY_OFFSET, policy.ordinal());
     }
 
@@ -251,6 +280,23 @@ public final class LockManager implements AutoCloseable
         // Fibonacci hashing: the product's top bits depend on every bit of the key, so keys that
         // differ only in their low bits (consecutive block indices) spread evenly over the table
         return (int)((key * 0x9E3779B97F4A7C15L) >>> lockShift);
+    }
+
+    /**
+     * Throws once the region is closed (its buffer then maps nothing): called first by every
+     * public method that reads the region, so it fails naming the file instead of on a bounds check.
+     */
+    private void checkRegionOpen()
+    {
+        checkRegionOpen(region);
+    }
+
+    private static void checkRegionOpen(final Region region)
+    {
+        if (region.isClosed())
+        {
+            throw new IllegalStateException("region " + region.file() + " is closed: its lock table can no longer be read");
+        }
     }
 
     // ------------------------------------------------------------------ shared-memory access for Txn
@@ -325,6 +371,91 @@ public final class LockManager implements AutoCloseable
         }
         return ProcessTableDescriptor.state(region.slotStateWord(slot)) != ProcessTableDescriptor.STATE_ATTACHED
             || !region.isAlive(slot);
+    }
+
+    /**
+     * Whether transaction cell {@code cell} (within the cells) belongs to a free process slot:
+     * nobody holds what it names, and no recovery will run for it (recovery runs for dead
+     * attached slots only).
+     */
+    private boolean cellOfFreeSlot(final int cell)
+    {
+        return ProcessTableDescriptor.state(region.slotStateWord(cell / cellsPerSlot)) == ProcessTableDescriptor.STATE_FREE;
+    }
+
+    /**
+     * Clears from lock entry {@code index} the ids of abandoned holders: cells of free process
+     * slots (a lock taken by a process racing its own detach, or written by a corrupting
+     * process), which requesters would otherwise die on or wait out for ever. Only when one of
+     * {@code holders} (ids within the cells, found conflicting) is such a cell is the entry
+     * scanned; then every id of a free slot in it is cleared, each by a compare-and-set on the
+     * exact word read, the slot's state read after that word (a slot attached since then holds
+     * ids written after its attach, so a word naming it would have changed).
+     *
+     * @return whether any id was cleared (the caller asks again).
+     */
+    boolean releaseAbandoned(final int index, final List<Integer> holders)
+    {
+        for (final int holder : holders)
+        {
+            if (cellOfFreeSlot(holder))
+            {
+                final int cells = totalCells();
+                return clearIds(entryOffset(index), c -> c < cells && cellOfFreeSlot(c)) > 0;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Clears from the lock entry at {@code entry} the owner id and every reader lane whose cell
+     * {@code clear} accepts (asked after the word holding it is read, again on every retry), each
+     * word by a compare-and-set on the value read; an owner word gets a new version.
+     *
+     * @return how many ids were cleared.
+     */
+    private int clearIds(final int entry, final IntPredicate clear)
+    {
+        int cleared = 0;
+        while (true)
+        {
+            final long word = buffer.getLongVolatile(entry + ENTRY_OWNER);
+            final int owner = (int)(word & 0xFFFF) - 1;
+            if (owner < 0 || !clear.test(owner))
+            {
+                break;
+            }
+            if (buffer.compareAndSetLong(entry + ENTRY_OWNER, word, (word & ~0xFFFFL) + (1L << 16)))
+            {
+                cleared++;
+                break;
+            }
+        }
+        for (int w = 0; w < READER_WORDS; w++)
+        {
+            final int offset = entry + ENTRY_READERS + w * Long.BYTES;
+            while (true)
+            {
+                final long word = buffer.getLongVolatile(offset);
+                long kept = word;
+                int lanes = 0;
+                for (int lane = 0; lane < 4; lane++)
+                {
+                    final int reader = (int)((word >>> (lane * 16)) & 0xFFFF) - 1;
+                    if (reader >= 0 && clear.test(reader))
+                    {
+                        kept &= ~(0xFFFFL << (lane * 16));
+                        lanes++;
+                    }
+                }
+                if (kept == word || buffer.compareAndSetLong(offset, word, kept))
+                {
+                    cleared += lanes;
+                    break;
+                }
+            }
+        }
+        return cleared;
     }
 
     /**
@@ -540,7 +671,60 @@ public final class LockManager implements AutoCloseable
      */
     public Map<Integer, List<Integer>> waitForGraph()
     {
+        checkRegionOpen();
         final Map<Integer, List<Integer>> graph = new LinkedHashMap<>();
+        forEachWait((waiter, index, mode) ->
+        {
+            final List<Integer> holders = holders(index, waiter, mode);
+            if (!holders.isEmpty())
+            {
+                graph.put(waiter, holders);
+            }
+        });
+        return graph;
+    }
+
+    /**
+     * The wait-for graph as text, for {@code shmtx stat}. A waiter whose lock entry names cells
+     * beyond the table's (a corrupt entry: such ids are never followed, and the waiter waits them
+     * out) gets a line too, naming the entry and those ids as CORRUPT.
+     *
+     * @return one line per waiting transaction.
+     */
+    public String waitForGraphText()
+    {
+        checkRegionOpen();
+        final StringBuilder out = new StringBuilder();
+        forEachWait((waiter, index, mode) ->
+        {
+            final List<Integer> holders = holders(index, waiter, mode);
+            final List<Integer> corrupt = cellsBeyondTable(index);
+            if (holders.isEmpty() && corrupt.isEmpty())
+            {
+                return;
+            }
+            out.append(describe(waiter)).append(" waits for");
+            holders.forEach(h -> out.append(' ').append(describe(h)));
+            if (!corrupt.isEmpty())
+            {
+                out.append(" CORRUPT lock entry ").append(index).append(": it names cells ").append(corrupt)
+                    .append(" beyond the ").append(totalCells()).append(" cells");
+            }
+            out.append('\n');
+        });
+        return out.length() == 0 ? "no waits\n" : out.toString();
+    }
+
+    /** A waiting transaction: its cell, the lock entry it waits for (within the table) and the mode. */
+    @FunctionalInterface
+    private interface WaitVisitor
+    {
+        void visit(int cell, int index, LockMode mode);
+    }
+
+    /** Visits every active, unwounded transaction marked as waiting for a lock entry of the table. */
+    private void forEachWait(final WaitVisitor visitor)
+    {
         for (int c = 0; c < totalCells(); c++)
         {
             final long waiting = buffer.getLongVolatile(cellOffset(c) + CELL_WAITING);
@@ -554,31 +738,34 @@ public final class LockManager implements AutoCloseable
             {
                 continue;
             }
-            final LockMode mode = (waiting & WAITING_EXCLUSIVE) != 0 ? LockMode.EXCLUSIVE : LockMode.SHARED;
-            final List<Integer> holders = holders(index, c, mode);
-            if (!holders.isEmpty())
-            {
-                graph.put(c, holders);
-            }
+            visitor.visit(c, index, (waiting & WAITING_EXCLUSIVE) != 0 ? LockMode.EXCLUSIVE : LockMode.SHARED);
         }
-        return graph;
     }
 
-    /**
-     * The wait-for graph as text, for {@code shmtx stat}.
-     *
-     * @return one line per waiting transaction.
-     */
-    public String waitForGraphText()
+    /** The cells named by lock entry {@code index}'s owner word and reader lanes that lie beyond the table's cells. */
+    private List<Integer> cellsBeyondTable(final int index)
     {
-        final StringBuilder out = new StringBuilder();
-        waitForGraph().forEach((waiter, holders) ->
+        final int entry = entryOffset(index);
+        final int cells = totalCells();
+        final List<Integer> result = new ArrayList<>(0);
+        final int owner = (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1;
+        if (owner >= cells)
         {
-            out.append(describe(waiter)).append(" waits for");
-            holders.forEach(h -> out.append(' ').append(describe(h)));
-            out.append('\n');
-        });
-        return out.length() == 0 ? "no waits\n" : out.toString();
+            result.add(owner);
+        }
+        for (int w = 0; w < READER_WORDS; w++)
+        {
+            final long word = buffer.getLongVolatile(entry + ENTRY_READERS + w * Long.BYTES);
+            for (int lane = 0; lane < 4; lane++)
+            {
+                final int reader = (int)((word >>> (lane * 16)) & 0xFFFF) - 1;
+                if (reader >= cells)
+                {
+                    result.add(reader);
+                }
+            }
+        }
+        return result;
     }
 
     /**
@@ -656,6 +843,7 @@ public final class LockManager implements AutoCloseable
      */
     public Map<String, Long> stats()
     {
+        checkRegionOpen();
         final Map<String, Long> result = new LinkedHashMap<>();
         result.put("grants", buffer.getLongVolatile(base + COUNTERS_OFFSET + COUNT_GRANTS * Long.BYTES));
         result.put("waits", buffer.getLongVolatile(base + COUNTERS_OFFSET + COUNT_WAITS * Long.BYTES));
@@ -674,6 +862,7 @@ public final class LockManager implements AutoCloseable
      */
     public Map<AbortReason, Long> aborts()
     {
+        checkRegionOpen();
         final Map<AbortReason, Long> result = new EnumMap<>(AbortReason.class);
         for (final AbortReason reason : AbortReason.values())
         {
@@ -683,18 +872,22 @@ public final class LockManager implements AutoCloseable
     }
 
     /**
-     * Locks held per process slot (exclusive owners and shared holders), scanning the table.
+     * Locks held per process slot (exclusive owners and shared holders), scanning the table. Ids
+     * beyond the table's cells (a corrupt entry) name no slot and are left out; {@link
+     * #waitForGraphText()} reports them for the entries waited for.
      *
      * @return slot to count, for slots holding any.
      */
     public Map<Integer, Integer> locksHeldPerSlot()
     {
+        checkRegionOpen();
+        final int cells = totalCells();
         final Map<Integer, Integer> result = new LinkedHashMap<>();
         for (int i = 0; i < lockCount; i++)
         {
             final int entry = entryOffset(i);
             final int owner = (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1;
-            if (owner >= 0)
+            if (owner >= 0 && owner < cells)
             {
                 result.merge(owner / cellsPerSlot, 1, Integer::sum);
             }
@@ -704,7 +897,7 @@ public final class LockManager implements AutoCloseable
                 for (int lane = 0; lane < 4; lane++)
                 {
                     final int reader = (int)((word >>> (lane * 16)) & 0xFFFF) - 1;
-                    if (reader >= 0 && reader != owner)
+                    if (reader >= 0 && reader < cells && reader != owner)
                     {
                         result.merge(reader / cellsPerSlot, 1, Integer::sum);
                     }
@@ -793,48 +986,11 @@ public final class LockManager implements AutoCloseable
     {
         final int first = slot * cellsPerSlot;
         final int last = first + cellsPerSlot;
+        final IntPredicate ofSlot = c -> c >= first && c < last;
         int released = 0;
         for (int i = 0; i < lockCount; i++)
         {
-            final int entry = entryOffset(i);
-            while (true)
-            {
-                final long word = buffer.getLongVolatile(entry + ENTRY_OWNER);
-                final int owner = (int)(word & 0xFFFF) - 1;
-                if (owner < first || owner >= last)
-                {
-                    break;
-                }
-                if (buffer.compareAndSetLong(entry + ENTRY_OWNER, word, (word & ~0xFFFFL) + (1L << 16)))
-                {
-                    released++;
-                    break;
-                }
-            }
-            for (int w = 0; w < READER_WORDS; w++)
-            {
-                final int offset = entry + ENTRY_READERS + w * Long.BYTES;
-                while (true)
-                {
-                    final long word = buffer.getLongVolatile(offset);
-                    long cleared = word;
-                    int lanes = 0;
-                    for (int lane = 0; lane < 4; lane++)
-                    {
-                        final int reader = (int)((word >>> (lane * 16)) & 0xFFFF) - 1;
-                        if (reader >= first && reader < last)
-                        {
-                            cleared &= ~(0xFFFFL << (lane * 16));
-                            lanes++;
-                        }
-                    }
-                    if (cleared == word || buffer.compareAndSetLong(offset, word, cleared))
-                    {
-                        released += lanes;
-                        break;
-                    }
-                }
-            }
+            released += clearIds(entryOffset(i), ofSlot);
         }
         // its waits: the count of each entry it was marked on may hold its contribution (or not: it may
         // have died between mark and increment, or between decrement and unmark): lower the count to the

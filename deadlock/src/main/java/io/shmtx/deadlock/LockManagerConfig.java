@@ -16,6 +16,9 @@ import java.time.Duration;
  */
 public final class LockManagerConfig
 {
+    private static final Duration MIN_WAIT = Duration.ofMillis(1);
+    private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+
     private final int locks;
     private final int transactionsPerProcess;
     private final LockPolicy policy;
@@ -155,6 +158,7 @@ public final class LockManagerConfig
          * Validates and builds.
          *
          * @return the configuration.
+         * @throws IllegalArgumentException naming the first value out of range (or null) and the range.
          */
         public LockManagerConfig build()
         {
@@ -168,11 +172,12 @@ public final class LockManagerConfig
             }
             if (policy == null)
             {
-                throw new IllegalArgumentException("policy=null");
+                throw new IllegalArgumentException("policy=null must be one of " + java.util.Arrays.toString(LockPolicy.values()));
             }
-            if (maxWait == null || maxWait.toMillis() < 1 || maxWait.compareTo(Duration.ofMinutes(10)) > 0)
+            // compared as durations: converting one to milliseconds overflows beyond 292 million years
+            if (maxWait == null || maxWait.compareTo(MIN_WAIT) < 0 || maxWait.compareTo(MAX_WAIT) > 0)
             {
-                throw new IllegalArgumentException("maxWait=" + maxWait + " must be in 1ms..10min");
+                throw new IllegalArgumentException("maxWait=" + maxWait + " must be in 1ms..10min (PT0.001S..PT10M)");
             }
             return new LockManagerConfig(this);
         }

@@ -15,6 +15,14 @@ import org.agrona.concurrent.AtomicBuffer;
  * its age (a region-clock timestamp taken at its first begin and kept across restarts), its
  * priority, and the locks it holds.
  *
+ * <p>Life cycle: a transaction is active from {@link LockManager#begin()} until it commits, aborts
+ * or is closed; {@link #restart()} makes it active again, keeping its age. When the lock manager
+ * aborted it (its policy, the wait bound, a wound, a deadlock), {@link #tryLock} answers ABORTED
+ * and {@link #lock}, {@link #commit()} and {@link #checkWounded()} throw {@link TxAbortedException}
+ * with that reason, until it restarts. When the application ended it ({@link #commit()} or
+ * {@link #abort()}), they throw {@link IllegalStateException} saying which, and take nothing,
+ * until it restarts.
+ *
  * <p>Not threadsafe: one thread at a time. Other processes see it only through its cell.
  */
 public final class Txn implements AutoCloseable
@@ -159,8 +167,11 @@ public final class Txn implements AutoCloseable
      *
      * @param key  a handle or any key.
      * @param mode the mode.
-     * @throws TxAbortedException when the policy (or the bound) aborts the transaction; it then
-     *                            holds no lock.
+     * @throws TxAbortedException       when the policy (or the bound) aborts the transaction, now or
+     *                                  before (until {@link #restart()}); it then holds no lock.
+     * @throws IllegalArgumentException when {@code mode} is null.
+     * @throws IllegalStateException    when the transaction has committed or was aborted by
+     *                                  {@link #abort()} (restart it first), is closed, or its process detached.
      */
     public void lock(final long key, final LockMode mode)
     {
@@ -176,7 +187,7 @@ public final class Txn implements AutoCloseable
             }
             if (decision == Decision.ABORTED)
             {
-                throw aborted(key);
+                throw aborted(onKey(key));
             }
             final long now = System.nanoTime();
             if (now > nextCheck)
@@ -199,7 +210,7 @@ public final class Txn implements AutoCloseable
             if (now > deadline)
             {
                 abort(AbortReason.TIMEOUT);
-                throw aborted(key);
+                throw aborted(onKey(key));
             }
             if (++spins < 50)
             {
@@ -236,24 +247,62 @@ public final class Txn implements AutoCloseable
         lock(key, LockMode.EXCLUSIVE);
     }
 
-    private TxAbortedException aborted(final long key)
+    /** What a lock request asked for, for an abort's message. */
+    private String onKey(final long key)
     {
-        final AbortReason reason = LockTableDescriptor.reason(buffer.getLongVolatile(cellOffset + CELL_STATE));
-        return new TxAbortedException(manager.file(), reason == null ? AbortReason.TIMEOUT : reason,
-            "txn(slot " + cell / manager.cellsPerSlot() + ", ts " + timestamp + ") on key 0x" + Long.toHexString(key)
-            + " (lock " + manager.lockIndex(key) + ", policy " + manager.policy() + ")");
+        return " on key 0x" + Long.toHexString(key) + " (lock " + manager.lockIndex(key) + ")";
+    }
+
+    /**
+     * The exception of a transaction the lock manager aborted, with the reason its cell records
+     * and {@code request} (what it was doing: a key, or nothing). A cell recording no reason was
+     * aborted by the application, and gets {@link #notActive}'s exception instead: no reason is made up.
+     */
+    private RuntimeException aborted(final String request)
+    {
+        final long state = buffer.getLongVolatile(cellOffset + CELL_STATE);
+        final AbortReason reason = LockTableDescriptor.reason(state);
+        if (LockTableDescriptor.state(state) != ABORTED || reason == null)
+        {
+            return notActive(state);
+        }
+        return new TxAbortedException(manager.file(), reason, "txn(slot " + cell / manager.cellsPerSlot() + ", cell " + cell
+            + ", ts " + timestamp + ", policy " + manager.policy() + ")" + request);
+    }
+
+    /**
+     * The exception of an operation on a transaction the application ended (state word
+     * {@code state}: committed, or aborted with no reason recorded), naming how and that
+     * {@link #restart()} begins it again.
+     */
+    private IllegalStateException notActive(final long state)
+    {
+        final int s = LockTableDescriptor.state(state);
+        final String how = s == IDLE ? "has committed"
+            : s == ABORTED ? "was aborted by abort()"
+            : "is in state " + s + " (state word 0x" + Long.toHexString(state) + ": a corrupt transaction cell)";
+        return new IllegalStateException("region " + manager.file() + ": transaction " + id() + " (cell " + cell + ") " + how
+            + ": it takes no lock until restart() begins it again");
     }
 
     /**
      * One non-blocking attempt: GRANTED, WAIT (conflict; the policy lets this transaction wait:
-     * try again later) or ABORTED (the transaction was aborted and released its locks).
+     * try again later) or ABORTED (the lock manager aborted the transaction, now or before, and it
+     * released its locks).
      *
      * @param key  a handle or any key.
      * @param mode the mode.
      * @return the decision.
+     * @throws IllegalArgumentException when {@code mode} is null.
+     * @throws IllegalStateException    when the transaction has committed or was aborted by
+     *                                  {@link #abort()} (restart it first), is closed, or its process detached.
      */
     public Decision tryLock(final long key, final LockMode mode)
     {
+        if (mode == null)
+        {
+            throw new IllegalArgumentException("mode=null must be LockMode.SHARED or LockMode.EXCLUSIVE");
+        }
         checkOpen();
         if (checkAbortedOrWounded())
         {
@@ -274,7 +323,13 @@ public final class Txn implements AutoCloseable
             // free, but a waiter ranked before us goes first (never gate a holder or a claimant: it would wait for itself)
             return waitFor(index, mode, List.of());
         }
-        return mode == LockMode.SHARED ? trySharedLock(index, entry, hold) : tryExclusiveLock(index, entry, hold);
+        Integer attempt = hold;
+        Decision decision;
+        while ((decision = mode == LockMode.SHARED ? trySharedLock(index, entry, attempt) : tryExclusiveLock(index, entry, attempt)) == null)
+        {
+            attempt = held.get(index); // abandoned holders were cleared: again, with the claim the attempt may have left
+        }
+        return decision;
     }
 
     private Decision trySharedLock(final int index, final int entry, final Integer hold)
@@ -335,10 +390,16 @@ public final class Txn implements AutoCloseable
     }
 
     /**
-     * A conflict with {@code holders}: the policy decides.
+     * A conflict with {@code holders}: the policy decides; or null when some were abandoned (cells
+     * of free process slots, see {@link LockManager#releaseAbandoned}) and were cleared from the
+     * entry: the attempt is to be made again.
      */
     private Decision decide(final int index, final LockMode mode, final List<Integer> holders)
     {
+        if (manager.releaseAbandoned(index, holders))
+        {
+            return null;
+        }
         final LockPolicy policy = manager.policy();
         switch (policy)
         {
@@ -577,20 +638,31 @@ public final class Txn implements AutoCloseable
         }
     }
 
+    /**
+     * Whether the lock manager has aborted this transaction: before, or now on finding it wounded
+     * (it then aborts, releasing its locks).
+     *
+     * @throws IllegalStateException when the application ended it (committed, or {@link #abort()}).
+     */
     private boolean checkAbortedOrWounded()
     {
         final long state = buffer.getLongVolatile(cellOffset + CELL_STATE);
-        if (LockTableDescriptor.state(state) == ABORTED)
+        final int s = LockTableDescriptor.state(state);
+        if (s == ACTIVE)
         {
-            return true;
-        }
-        if (wounded(state))
-        {
+            if (!wounded(state))
+            {
+                return false;
+            }
             final AbortReason reason = LockTableDescriptor.reason(state);
             abort(reason == null ? AbortReason.WOUNDED : reason);
             return true;
         }
-        return false;
+        if (s == ABORTED && LockTableDescriptor.reason(state) != null)
+        {
+            return true;
+        }
+        throw notActive(state);
     }
 
     /**
@@ -598,35 +670,48 @@ public final class Txn implements AutoCloseable
      * victim (DETECT). Lock operations check this themselves; long computations between them
      * should call it.
      *
-     * @throws TxAbortedException when wounded; the transaction then holds no lock.
+     * @throws TxAbortedException   when wounded (or aborted by the lock manager before); the
+     *                               transaction then holds no lock.
+     * @throws IllegalStateException when the transaction has committed or was aborted by
+     *                               {@link #abort()}, is closed, or its process detached.
      */
     public void checkWounded()
     {
         checkOpen();
         if (checkAbortedOrWounded())
         {
-            throw aborted(0);
+            throw aborted("");
         }
     }
 
     /**
      * Commits: from now on this transaction cannot be wounded; releases every lock.
      *
-     * @throws TxAbortedException when it was wounded before committing (it is aborted instead).
-     * @throws IllegalStateException when a reader lane it claimed no longer holds its id (a corrupt
-     *                               lock entry, left as found); its other locks are released and
-     *                               the commit completes all the same. {@link #abort()} and
-     *                               {@link #close()} report such a lane the same way.
+     * @throws TxAbortedException when it was wounded before committing (it is aborted instead), or
+     *                             the lock manager aborted it before (it holds no lock).
+     * @throws IllegalStateException when it has committed already or was aborted by {@link #abort()}
+     *                               (it holds no lock; {@link #restart()} begins it again), is closed,
+     *                               or its process detached. Also when a reader lane it claimed no
+     *                               longer holds its id (a corrupt lock entry, left as found); its
+     *                               other locks are released and the commit completes all the same.
+     *                               {@link #abort()} and {@link #close()} report such a lane the same way.
      */
     public void commit()
     {
         checkOpen();
-        final long state = buffer.getLongVolatile(cellOffset + CELL_STATE);
-        if (LockTableDescriptor.state(state) != ACTIVE || wounded(state)
-            || !buffer.compareAndSetLong(cellOffset + CELL_STATE, state, stateWord(COMMITTING, false, null, priority)))
+        while (true)
         {
-            checkWounded();
-            throw aborted(0);
+            if (checkAbortedOrWounded())
+            {
+                throw aborted(" at commit");
+            }
+            final long state = buffer.getLongVolatile(cellOffset + CELL_STATE);
+            // a failed exchange: wounded since the check (the only other writer of an active cell), checked again
+            if (LockTableDescriptor.state(state) == ACTIVE && !wounded(state)
+                && buffer.compareAndSetLong(cellOffset + CELL_STATE, state, stateWord(COMMITTING, false, null, priority)))
+            {
+                break;
+            }
         }
         try
         {
@@ -639,8 +724,10 @@ public final class Txn implements AutoCloseable
     }
 
     /**
-     * Aborts: releases every lock. Idempotent; does nothing once closed or once the process has
-     * detached (its locks are released then).
+     * Aborts: releases every lock. Lock requests and {@link #commit()} then throw
+     * {@link IllegalStateException} until {@link #restart()} (or, when the lock manager had aborted
+     * or wounded it, {@link TxAbortedException} with that reason, kept). Idempotent; does nothing
+     * once closed or once the process has detached (its locks are released then).
      */
     public void abort()
     {

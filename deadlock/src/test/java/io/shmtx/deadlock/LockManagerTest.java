@@ -2,6 +2,7 @@ package io.shmtx.deadlock;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.shmtx.region.ProcessTableDescriptor;
 import io.shmtx.testkit.TempRegions;
 
 import java.nio.file.Path;
@@ -11,6 +12,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class LockManagerTest
 {
@@ -296,6 +299,103 @@ class LockManagerTest
             assertEquals(0, f.locks.stats().get("wounds"));
             assertArrayEquals(before, others.get(), "nothing outside the entry asked for was written");
             assertThrows(IllegalStateException.class, () -> f.locks.markVictim(f.locks.totalCells() + 1, AbortReason.WOUNDED));
+        }
+    }
+
+    /**
+     * Ids beyond the cells (a corrupt entry) name no slot: the per-slot counts leave them out, and
+     * the wait-for text names the entry a transaction waits for as corrupt with those ids.
+     */
+    @Test
+    void idsBeyondTheCellsAreNoSlotButAReportedCorruptEntry()
+    {
+        try (LockFixture f = fixture(LockPolicy.TIMEOUT); Txn holder = f.locks.begin(); Txn waiter = f.locks.begin())
+        {
+            assertEquals(Decision.GRANTED, holder.tryLock(1, LockMode.EXCLUSIVE));
+            final int index = f.locks.lockIndex(9);
+            final int entry = f.locks.entryOffset(index);
+            final long corruptOwner = 0xFFFFL; // cell 65534: slot 4095 of a table of 8 slots
+            final long corruptReader = f.locks.totalCells() + 1L; // cell totalCells: just past the last
+            f.locks.buffer().putLongVolatile(entry + LockTableDescriptor.ENTRY_OWNER, corruptOwner);
+            f.locks.buffer().putLongVolatile(entry + LockTableDescriptor.ENTRY_READERS, corruptReader << 16);
+
+            assertEquals(Map.of(f.region.slot(), 1), f.locks.locksHeldPerSlot(), "only the real lock, no invented slot");
+
+            assertEquals(Decision.WAIT, waiter.tryLock(9, LockMode.EXCLUSIVE), "waits the corrupt ids out");
+            final String text = f.locks.waitForGraphText();
+            assertTrue(text.contains(" waits for CORRUPT lock entry " + index + ": it names cells [65534, " + f.locks.totalCells()
+                + "] beyond the " + f.locks.totalCells() + " cells"), text);
+            assertTrue(f.locks.waitForGraph().isEmpty(), "no edge to a cell that does not exist");
+            assertEquals(corruptOwner, f.locks.buffer().getLongVolatile(entry + LockTableDescriptor.ENTRY_OWNER), "left as found");
+            f.locks.buffer().putLongVolatile(entry + LockTableDescriptor.ENTRY_OWNER, 0);
+            f.locks.buffer().putLongVolatile(entry + LockTableDescriptor.ENTRY_READERS, 0);
+        }
+    }
+
+    /** The id of cell 3 of the fixture's last slot, checked free (this process is attached elsewhere). */
+    private static long idInAFreeSlot(final LockFixture f)
+    {
+        final int freeSlot = LockFixture.SLOTS - 1;
+        assertNotEquals(freeSlot, f.region.slot());
+        assertEquals(ProcessTableDescriptor.STATE_FREE, ProcessTableDescriptor.state(f.region.slotStateWord(freeSlot)));
+        return freeSlot * f.locks.cellsPerSlot() + 3 + 1L;
+    }
+
+    /**
+     * An owner id naming a cell of a free process slot (written here by hand, as a process racing
+     * its own detach or a corrupting one would leave it) is held by nobody, and no recovery runs
+     * for a free slot: the requester that meets it clears it (that exact word, given a new
+     * version) and is granted, where it used to die, abort or time out on it for ever, whatever
+     * the policy.
+     */
+    @ParameterizedTest
+    @EnumSource(LockPolicy.class)
+    void anOwnerIdOfAFreeSlotIsClearedByTheRequesterThatMeetsIt(final LockPolicy policy)
+    {
+        try (LockFixture f = fixture(policy); Txn tx = f.locks.begin())
+        {
+            final long abandoned = idInAFreeSlot(f);
+            final int ownerWord = f.locks.entryOffset(f.locks.lockIndex(70)) + LockTableDescriptor.ENTRY_OWNER;
+            f.locks.buffer().putLongVolatile(ownerWord, 5L << 16 | abandoned);
+            tx.lock(70, LockMode.SHARED);
+            assertEquals(6L << 16, f.locks.buffer().getLongVolatile(ownerWord), "cleared with a new version");
+            f.locks.buffer().putLongVolatile(ownerWord, 7L << 16 | abandoned);
+            tx.lock(70, LockMode.EXCLUSIVE); // an upgrade meeting it
+            assertEquals(9L << 16 | (tx.cell() + 1), f.locks.buffer().getLongVolatile(ownerWord), "cleared, then claimed by tx");
+            assertEquals(Map.of(f.region.slot(), 1), f.locks.locksHeldPerSlot());
+            assertEquals(0, f.locks.aborts().values().stream().mapToLong(Long::longValue).sum(), "nobody aborted");
+            tx.commit();
+            assertEquals(Map.of(), f.locks.locksHeldPerSlot());
+        }
+    }
+
+    /**
+     * A reader lane naming a cell of a free slot, beside a live reader's: an exclusive requester
+     * clears that lane only, and still meets the live reader as its policy says; once that one
+     * leaves it is granted.
+     */
+    @ParameterizedTest
+    @EnumSource(LockPolicy.class)
+    void aReaderLaneOfAFreeSlotIsClearedAndOnlyIt(final LockPolicy policy)
+    {
+        try (LockFixture f = fixture(policy); Txn live = f.locks.begin(); Txn tx = f.locks.begin())
+        {
+            final long abandoned = idInAFreeSlot(f);
+            final int readers = f.locks.entryOffset(f.locks.lockIndex(72)) + LockTableDescriptor.ENTRY_READERS;
+            assertEquals(Decision.GRANTED, live.tryLock(72, LockMode.SHARED));
+            final long liveLane = f.locks.buffer().getLongVolatile(readers);
+            assertEquals(live.cell() + 1L, liveLane);
+            f.locks.buffer().putLongVolatile(readers, liveLane | abandoned << 32);
+            assertNotEquals(Decision.GRANTED, tx.tryLock(72, LockMode.EXCLUSIVE), "the live reader still conflicts");
+            assertEquals(liveLane, f.locks.buffer().getLongVolatile(readers), "the abandoned lane cleared, the live one kept");
+            tx.restart(); // it died, aborted or waits per policy: begin again holding nothing
+            live.commit();
+            f.locks.buffer().putLongVolatile(readers, abandoned << 16);
+            tx.lock(72, LockMode.EXCLUSIVE);
+            assertEquals(0, f.locks.buffer().getLongVolatile(readers));
+            assertEquals(Map.of(f.region.slot(), 1), f.locks.locksHeldPerSlot());
+            tx.commit();
+            assertEquals(Map.of(), f.locks.locksHeldPerSlot());
         }
     }
 
