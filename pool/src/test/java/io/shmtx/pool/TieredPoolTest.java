@@ -265,6 +265,36 @@ class TieredPoolTest
         }
     }
 
+    /**
+     * Another process truncates the region file under the mapping: operations fail (the JVM turns
+     * the fault into an exception) and close() still completes, with the slot's lock dropped.
+     */
+    @Test
+    void aFileTruncatedUnderTheMappingNeverKeepsCloseFromCompleting() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final long h = f.pool.allocate(8);
+            f.pool.free(f.pool.allocate(40)); // a cached block for close to give back
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f.file, java.nio.file.StandardOpenOption.WRITE))
+            {
+                ch.truncate(0);
+            }
+            final Throwable op = assertThrows(Throwable.class, () -> f.pool.getLong(h, 0));
+            assertTrue(op instanceof InternalError || op instanceof RuntimeException, op.toString());
+            try
+            {
+                f.region.close();
+            }
+            catch (final io.shmtx.region.RegionException ex) // allowed: it names what failed; anything else fails the test
+            {
+                assertTrue(ex.getMessage().contains(f.file.toString()), ex.getMessage());
+            }
+            assertTrue(f.region.isClosed());
+            assertEquals(-1, f.region.slot(), "the slot was given up");
+        }
+    }
+
     /** validate() names each kind of damage a buggy writer can leave, and never hangs on it. */
     @Test
     void validateReportsCorruptionWithoutHanging() throws Exception

@@ -564,14 +564,14 @@ public final class Region implements AutoCloseable
             stopDaemon();
             final List<Runnable> hooks = new ArrayList<>(detachHooks);
             java.util.Collections.reverse(hooks);
-            RuntimeException failure = null;
+            Throwable failure = null;
             for (final Runnable hook : hooks)
             {
                 try
                 {
                     hook.run(); // modules give back what this process holds while it still owns the slot
                 }
-                catch (final RuntimeException ex)
+                catch (final RuntimeException | InternalError ex) // InternalError: the file was truncated under the mapping
                 {
                     // the others still run and the slot is still freed: a failing module must not keep the process attached
                     if (failure == null)
@@ -584,18 +584,34 @@ public final class Region implements AutoCloseable
                     }
                 }
             }
-            final int offset = stateOffset(mine);
-            final long word = buffer.getLongVolatile(offset);
-            if (state(word) == STATE_ATTACHED && sequence(word) == attachSequence)
+            try
             {
-                // state first, lock last: a process that sees the lock free must see FREE or a dead owner
-                buffer.compareAndSetLong(offset, word, stateWord(STATE_FREE, attachSequence));
+                final int offset = stateOffset(mine);
+                final long word = buffer.getLongVolatile(offset);
+                if (state(word) == STATE_ATTACHED && sequence(word) == attachSequence)
+                {
+                    // state first, lock last: a process that sees the lock free must see FREE or a dead owner
+                    buffer.compareAndSetLong(offset, word, stateWord(STATE_FREE, attachSequence));
+                }
+            }
+            catch (final InternalError ex)
+            {
+                // the file was truncated under the mapping: the slot's lock is dropped all the same (below), so
+                // others see this slot as a dead one and recover it
+                failure = failure == null ? ex : failure;
             }
             lockFile.unlock(lockPosition(mine));
             slot = -1;
-            if (attachedSlots() == 0)
+            try
             {
-                buffer.putLongVolatile(CLEAN_CLOSE_OFFSET, 1);
+                if (attachedSlots() == 0)
+                {
+                    buffer.putLongVolatile(CLEAN_CLOSE_OFFSET, 1);
+                }
+            }
+            catch (final InternalError ex)
+            {
+                failure = failure == null ? ex : failure;
             }
             if (failure != null)
             {
@@ -1308,6 +1324,10 @@ public final class Region implements AutoCloseable
             catch (final RuntimeException ex)
             {
                 failure = ex;
+            }
+            catch (final InternalError ex) // before a slot was given back (e.g. stopping the daemon): the file is truncated
+            {
+                failure = new RegionException(file, "closed, but the mapped file failed under it: " + ex.getMessage(), ex);
             }
             closed = true;
             runUnmapHooks();
