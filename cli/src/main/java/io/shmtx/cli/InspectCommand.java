@@ -1,6 +1,7 @@
 package io.shmtx.cli;
 
 import io.shmtx.region.Region;
+import io.shmtx.region.RegionInfo;
 import io.shmtx.region.RegionDescriptor;
 import io.shmtx.region.RegionFormatException;
 
@@ -45,7 +46,15 @@ final class InspectCommand implements Callable<Integer>
         final boolean lockFileExisted = Files.exists(lockFile);
         try (Region region = Region.open(real))
         {
-            RegionPrinter.all(spec.commandLine().getOut(), region.inspect());
+            final RegionInfo info = region.inspect();
+            RegionPrinter.all(spec.commandLine().getOut(), info);
+            if (!info.problems().isEmpty())
+            {
+                // everything readable was printed; the damage makes it a failed inspection
+                spec.commandLine().getErr().println("shmtx: " + real + ": " + info.problems().size() + " part(s) unreadable: "
+                    + String.join("; ", info.problems()));
+                return 1;
+            }
         }
         catch (final RegionFormatException ex)
         {

@@ -113,6 +113,10 @@ final class RegionPrinter
     static void roots(final PrintWriter out, final RegionInfo info)
     {
         out.println("roots (" + info.roots().size() + ")");
+        for (final String problem : info.problems())
+        {
+            out.println("  UNREADABLE: " + problem);
+        }
         if (info.roots().isEmpty())
         {
             out.println("  (none bound)");

@@ -74,6 +74,29 @@ class CreateInspectTest
         assertTrue(result.out().contains("rw-------"), result::toString);
     }
 
+    /** One corrupt root slot: inspect still prints the header, processes and the other roots, names the damage, exits 1. */
+    @Test
+    void inspectPrintsWhatItCanOfARegionWithACorruptRootSlot() throws IOException
+    {
+        final Path file = temp.newPath("bad-root");
+        assertEquals(0, Cli.run("create", file.toString(), "--process-slots", "4").exitCode());
+        try (Region region = Region.open(file))
+        {
+            region.attach();
+            region.bindRoot("good", 7);
+            region.bindRoot("bad", 8);
+            final int base = (int)region.section(io.shmtx.region.SectionSpec.ROOTS).offset();
+            region.buffer().putInt(base + io.shmtx.region.RootsDescriptor.SLOT_SIZE + io.shmtx.region.RootsDescriptor.NAME_LENGTH_OFFSET,
+                1_000_000);
+        }
+        final Cli.Result result = Cli.run("inspect", file.toString());
+        assertEquals(Main.EXIT_ERROR, result.exitCode(), result::toString);
+        assertTrue(result.out().contains("good") && result.out().contains("0x0000000000000007"), result::toString);
+        assertTrue(result.out().contains("UNREADABLE") && result.out().contains("roots[1].nameLength"), result::toString);
+        assertTrue(result.out().contains("process"), result::toString);
+        assertTrue(result.err().contains(file.toRealPath().toString()) && result.err().contains("roots[1].nameLength"), result::toString);
+    }
+
     @Test
     void createRefusesAnExistingRegion() throws IOException
     {

@@ -1254,9 +1254,11 @@ public final class Region implements AutoCloseable
     public RegionInfo inspect()
     {
         checkOpen();
+        final List<String> problems = new ArrayList<>();
+        final Map<String, Long> rootSnapshot = roots.snapshot(problems);
         return new RegionInfo(file, header.regionSize, LAYOUT_VERSION, header.createdMillis, header.creatorPid,
             heartbeatMillis, buffer.getLongVolatile(CLEAN_CLOSE_OFFSET) == 1, currentTimestamp(), header.sections,
-            processes(), header.processSlots, header.rootSlots, roots.snapshot());
+            processes(), header.processSlots, header.rootSlots, rootSnapshot, List.copyOf(problems));
     }
 
     /**

@@ -19,11 +19,12 @@ import java.util.Map;
  * @param processes           every process slot that is not free, with liveness.
  * @param processSlots        number of process slots.
  * @param rootSlots           number of named-root slots.
- * @param roots               bound roots, name to handle, in slot order.
+ * @param roots               bound roots, name to handle, in slot order (slots that cannot be read left out).
+ * @param problems            what could not be read (e.g. a corrupt root slot), empty for a sound region.
  */
 public record RegionInfo(
     Path file, long size, int layoutVersion, long createdMillis, long creatorPid, long heartbeatMillis,
     boolean cleanClose, long clock, List<Section> sections, List<ProcessSlotInfo> processes, int processSlots, int rootSlots,
-    Map<String, Long> roots)
+    Map<String, Long> roots, List<String> problems)
 {
 }

@@ -7,6 +7,7 @@ import io.shmtx.barriers.Barriers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.agrona.concurrent.AtomicBuffer;
@@ -81,6 +82,15 @@ final class Roots
 
     Map<String, Long> snapshot()
     {
+        return snapshot(null);
+    }
+
+    /**
+     * The bound roots; with {@code problems}, a slot that cannot be read (a corrupt name length)
+     * is left out and named there instead of failing the whole snapshot.
+     */
+    Map<String, Long> snapshot(final List<String> problems)
+    {
         final Map<String, Long> result = new LinkedHashMap<>();
         final byte[] name = new byte[MAX_NAME_LENGTH];
         for (int i = 0; i < count; i++)
@@ -104,7 +114,19 @@ final class Roots
                 }
                 if (handle != 0)
                 {
-                    checkLength(i, length);
+                    try
+                    {
+                        checkLength(i, length);
+                    }
+                    catch (final RegionFormatException ex)
+                    {
+                        if (problems == null)
+                        {
+                            throw ex;
+                        }
+                        problems.add(ex.getMessage());
+                        break;
+                    }
                     result.put(new String(name, 0, length, StandardCharsets.US_ASCII), handle);
                 }
                 break;
