@@ -264,6 +264,10 @@ final class RefCountRecovery implements RecoveryStep
             }
             if (owner != me && refs.ownerGone(owner))
             {
+                if (refs.releaseAbandoned(word, w, owner))
+                {
+                    continue; // held by a slot given back mid-update: nobody will recover it
+                }
                 throw new IllegalStateException("the count of handle " + Handles.toString(handle) + " is locked by slot " + owner
                     + ", also dead: recover it first (retried on the next pass)");
             }

@@ -631,7 +631,7 @@ public final class RefCounts implements AutoCloseable
             if (owner != me && now > nextCheck)
             {
                 nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
-                if (ownerGone(owner))
+                if (ownerGone(owner) && !releaseAbandoned(word, w, owner))
                 {
                     region.recoverDeadSlots();
                 }
@@ -650,6 +650,25 @@ public final class RefCounts implements AutoCloseable
                 LockSupport.parkNanos(20_000);
             }
         }
+    }
+
+    /**
+     * Drops a lock held by a slot that is FREE: a process gave its slot back without finishing an
+     * update (it detached mid-update, or a buggy writer), so neither it nor recovery (which runs
+     * only for dead attached slots) will ever unlock the word. The word keeps its count and
+     * generation. The slot's state is read after the word, and a process attaches before it can
+     * lock anything, so a slot attached again since is seen ATTACHED and left alone; the CAS is on
+     * the exact word read.
+     *
+     * @param word the word's offset.
+     * @param w    the word as read, locked by {@code owner}.
+     * @param owner a slot of the process table.
+     * @return whether the lock was dropped.
+     */
+    boolean releaseAbandoned(final int word, final long w, final int owner)
+    {
+        return ProcessTableDescriptor.state(region.slotStateWord(owner)) == ProcessTableDescriptor.STATE_FREE
+            && buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w));
     }
 
     /**

@@ -270,6 +270,29 @@ class RefCountsTest
     }
 
     /**
+     * A count word left locked by a slot that is now free (its process gave the slot back in the
+     * middle of an update): nobody will ever unlock or recover it, so the next operation drops the
+     * lock, keeping the count, instead of waiting out its bound and failing.
+     */
+    @Test
+    void aLockHeldByAFreeSlotIsDroppedByTheNextOperation() throws Exception
+    {
+        final Path file = region(RefCountConfig.defaults());
+        try (RefFixture a = new RefFixture(file))
+        {
+            final long h = a.refs.allocate(8); // count 1
+            final int freeSlot = a.region.slot() == 3 ? 4 : 3;
+            final long sound = a.rawWord(h);
+            a.putRawWord(h, RefCountDescriptor.lockedStored(sound, freeSlot));
+            assertTimeoutPreemptively(Duration.ofSeconds(5), () -> a.refs.retain(h), "not a 10 s wait for a holder that is gone");
+            assertEquals(2, a.refs.count(h));
+            assertFalse(a.refs.release(h));
+            assertTrue(a.refs.release(h));
+            assertFalse(a.pool.isLive(h));
+        }
+    }
+
+    /**
      * A dead slot's ledger names a handle whose count word is corrupt: recovery leaves that word as
      * found, names it in its summary and recovers the rest (references dropped, the slot's blocks
      * returned to the pool, the slot freed), once; a waiter on that word never runs recovery.
