@@ -95,9 +95,10 @@ public final class LockFile
                     {
                         channel.close();
                     }
-                    catch (final IOException ex)
+                    catch (final IOException | InternalError ex)
                     {
-                        // closing drops the locks whatever the outcome
+                        // closing drops the locks whatever the outcome (InternalError: a fault of an earlier access
+                        // to a region file truncated under its mapping, delivered by the JVM at this native call)
                     }
                 }
             }
