@@ -244,6 +244,7 @@ public final class Region implements AutoCloseable
         {
             throw new RegionFormatException(file, "fileType", "not a regular file", "a regular file");
         }
+        checkSingleName(file);
         if (mode == Mode.OPEN)
         {
             final Probe probe = Probe.of(file); // a foreign or truncated file is refused before a lock file is made beside it
@@ -278,6 +279,28 @@ public final class Region implements AutoCloseable
         {
             lockFile.release();
             throw ex;
+        }
+    }
+
+    /**
+     * Liveness lives in the lock file named after the region's path (symbolic links are resolved),
+     * so two processes that opened one file by two hard-linked names would each hold their own lock
+     * file and declare the other dead: such a file is refused.
+     */
+    private static void checkSingleName(final Path file)
+    {
+        try
+        {
+            final Object links = Files.exists(file) ? Files.getAttribute(file, "unix:nlink") : null;
+            if (links instanceof Integer && (Integer)links > 1)
+            {
+                throw new RegionException(file, "has " + links + " hard links: processes must open a region by one name,"
+                    + " as its liveness lock file is named after it (" + lockFilePath(file) + "); remove the other links");
+            }
+        }
+        catch (final UnsupportedOperationException | IOException ex)
+        {
+            // no unix attribute view here: nothing to check
         }
     }
 

@@ -106,6 +106,25 @@ class ProcessTableTest
         }
     }
 
+    /** Two names of one file would mean two lock files, and each process would see the other dead. */
+    @Test
+    void aRegionWithAHardLinkIsRefusedByEitherName() throws IOException
+    {
+        final Path file = newRegion(4);
+        final Path link = temp.newPath("hard-link");
+        java.nio.file.Files.createLink(link, file);
+        for (final Path name : List.of(file, link))
+        {
+            final RegionException ex = assertThrows(RegionException.class, () -> Region.open(name).close());
+            assertTrue(ex.getMessage().contains("2 hard links") && ex.getMessage().contains(name.toString()), ex.getMessage());
+        }
+        java.nio.file.Files.delete(link);
+        try (Region region = Region.open(file))
+        {
+            assertTrue(region.attach() >= 0, "one name again: opens");
+        }
+    }
+
     @Test
     void deleteRefusesAFileThatIsNotARegionAndDeletesRegions() throws IOException
     {
