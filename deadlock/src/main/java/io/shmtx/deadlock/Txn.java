@@ -53,6 +53,11 @@ public final class Txn implements AutoCloseable
     private long waitStartMillis;
     private long grants;
     private boolean closed;
+    /** Whether the current tryLock has already run recovery for a dead holder. */
+    private boolean recoveryTried;
+    /** When a conflict may next probe its holders' liveness (System.nanoTime). */
+    private long nextLivenessCheck;
+    private static final long LIVENESS_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** The manager's epoch at begin: when it moves on, this process has detached and the transaction has ended. */
     private final int epoch;
 
@@ -325,6 +330,7 @@ public final class Txn implements AutoCloseable
         }
         Integer attempt = hold;
         Decision decision;
+        recoveryTried = false;
         while ((decision = mode == LockMode.SHARED ? trySharedLock(index, entry, attempt) : tryExclusiveLock(index, entry, attempt)) == null)
         {
             attempt = held.get(index); // abandoned holders were cleared: again, with the claim the attempt may have left
@@ -396,7 +402,7 @@ public final class Txn implements AutoCloseable
      */
     private Decision decide(final int index, final LockMode mode, final List<Integer> holders)
     {
-        if (manager.releaseAbandoned(index, holders))
+        if (manager.releaseAbandoned(index, holders) || recoveredDeadHolder(holders))
         {
             return null;
         }
@@ -429,6 +435,33 @@ public final class Txn implements AutoCloseable
                 break;
         }
         return waitFor(index, mode, holders);
+    }
+
+    /**
+     * A holder whose process died holds the lock only until its recovery: run it now (once per
+     * attempt, and holders are probed at most once per millisecond) rather than die, abort or wait
+     * for a lock nobody holds; a policy that never waits (NO_WAIT, WAIT_DIE's younger requester)
+     * would otherwise not get it until a watchdog ran.
+     *
+     * @return whether a recovery ran, so the attempt is to be made again.
+     */
+    private boolean recoveredDeadHolder(final List<Integer> holders)
+    {
+        final long now = System.nanoTime();
+        if (recoveryTried || now < nextLivenessCheck)
+        {
+            return false;
+        }
+        nextLivenessCheck = now + LIVENESS_CHECK_NANOS; // a liveness probe is a system call: at most once per ms
+        for (final int holder : holders)
+        {
+            if (manager.cellOwnerDead(holder))
+            {
+                recoveryTried = true;
+                return !manager.region().recoverDeadSlots().isEmpty();
+            }
+        }
+        return false;
     }
 
     private Decision waitFor(final int index, final LockMode mode, final List<Integer> holders)

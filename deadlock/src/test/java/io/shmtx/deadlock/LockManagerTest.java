@@ -153,6 +153,32 @@ class LockManagerTest
     }
 
     /**
+     * A holder killed while holding: a requester whose policy never waits (NO_WAIT, or WAIT_DIE's
+     * younger requester) recovers the dead process at once and gets the lock, with no watchdog.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = LockPolicy.class, names = {"NO_WAIT", "WAIT_DIE"})
+    void aRequesterThatNeverWaitsRecoversADeadHolderAndGetsTheLock(final LockPolicy policy)
+    {
+        final Path file = temp.newPath("dead-holder");
+        LockFixture.create(file, LockManagerConfig.builder().locks(1024).transactionsPerProcess(4).policy(policy)
+            .maxWait(Duration.ofMillis(300)).build());
+        try (LockFixture b = new LockFixture(file))
+        {
+            final LockFixture a = new LockFixture(file);
+            final Txn holder = a.locks.begin(); // older than b's transaction below
+            holder.lockExclusive(42);
+            a.region.abandon(); // killed: its slot lock dropped, nothing released
+            try (Txn requester = b.locks.begin())
+            {
+                assertEquals(Decision.GRANTED, requester.tryLock(42, LockMode.EXCLUSIVE), "the dead holder was recovered at once");
+                requester.commit();
+            }
+            assertEquals(Map.of(), b.locks.locksHeldPerSlot());
+        }
+    }
+
+    /**
      * A process that detaches with a transaction still open gives its locks back (its slot and
      * cells may go to another process at once); the transaction has ended and says so.
      */
