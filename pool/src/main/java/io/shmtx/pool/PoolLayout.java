@@ -148,6 +148,7 @@ final class PoolLayout
         }
         final PoolConfig.Builder builder = PoolConfig.builder();
         final List<TierConfig> tierConfigs = new ArrayList<>();
+        final PoolLayout layout;
         try
         {
             for (int t = 0; t < tiers; t++)
@@ -162,12 +163,12 @@ final class PoolLayout
                 .thresholds(buffer.getInt(base + LOW_PERCENT_OFFSET), buffer.getInt(base + CRITICAL_PERCENT_OFFSET))
                 .cacheSize(buffer.getInt(base + CACHE_SIZE_OFFSET))
                 .threadsPerProcess(buffer.getInt(base + CELLS_PER_SLOT_OFFSET) - 1);
+            layout = new PoolLayout(builder.build(), regionSlots); // build() checks the values together
         }
-        catch (final IllegalArgumentException ex)
+        catch (final IllegalArgumentException | ArithmeticException ex)
         {
             throw new PoolCorruptException(file, "pool.config", ex.getMessage(), "a valid pool configuration");
         }
-        final PoolLayout layout = new PoolLayout(builder.build(), regionSlots);
         check(file, "pool.cellSize", buffer.getInt(base + CELL_SIZE_OFFSET), layout.cellSize);
         check(file, "pool.configHash", buffer.getLong(base + CONFIG_HASH_OFFSET), layout.configHash());
         for (int t = 0; t < tiers; t++)

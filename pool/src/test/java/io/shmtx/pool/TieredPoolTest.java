@@ -242,6 +242,28 @@ class TieredPoolTest
         }
     }
 
+    /** A pool header value no configuration allows (a buggy writer) is reported as corruption naming the file. */
+    @Test
+    void anImpossibleConfigurationValueInThePoolHeaderIsCorruption() throws Exception
+    {
+        for (final int offset : new int[] {PoolDescriptor.LOW_PERCENT_OFFSET, PoolDescriptor.CRITICAL_PERCENT_OFFSET,
+            PoolDescriptor.CACHE_SIZE_OFFSET, PoolDescriptor.CELLS_PER_SLOT_OFFSET})
+        {
+            try (io.shmtx.testkit.TempRegions temp = new io.shmtx.testkit.TempRegions())
+            {
+                final java.nio.file.Path file = temp.newPath("bad-config");
+                io.shmtx.region.Region.create(file, PoolFixture.regionConfig(small())).close();
+                try (io.shmtx.region.Region region = io.shmtx.region.Region.open(file))
+                {
+                    final int base = (int)region.section(io.shmtx.region.SectionSpec.POOL).offset();
+                    region.buffer().putInt(base + offset, 0x43f0_0000);
+                    final PoolCorruptException ex = assertThrows(PoolCorruptException.class, () -> TieredPool.open(region));
+                    assertTrue(ex.getMessage().contains(file.toString()) && ex.getMessage().contains("pool."), ex.getMessage());
+                }
+            }
+        }
+    }
+
     /** The pool section's slot count must be the region's: refused when impossible, explained when it differs. */
     @Test
     void sectionSlotCountIsCheckedAndAMismatchIsExplained() throws Exception
