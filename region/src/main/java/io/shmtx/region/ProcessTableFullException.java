@@ -3,7 +3,8 @@ package io.shmtx.region;
 import java.nio.file.Path;
 
 /**
- * {@link Region#attach()} found every process slot owned by a live process.
+ * {@link Region#attach()} found no process slot it could take: every one owned by a live process,
+ * or by dead ones this process cannot recover (the message says which).
  *
  * <p>Instances are immutable and threadsafe.
  */
@@ -21,8 +22,19 @@ public class ProcessTableFullException extends RegionException
      */
     public ProcessTableFullException(final Path file, final int capacity)
     {
-        super(file, "process table is full: capacity=" + capacity
-            + " slots, all owned by live processes (create the region with more processSlots)");
+        this(file, capacity, "all owned by live processes (create the region with more processSlots)");
+    }
+
+    /**
+     * The process table of {@code file} is full, for the reason given.
+     *
+     * @param file     region file.
+     * @param capacity number of process slots.
+     * @param why      why no slot could be had, e.g. dead slots this process cannot recover.
+     */
+    public ProcessTableFullException(final Path file, final int capacity, final String why)
+    {
+        super(file, "process table is full: capacity=" + capacity + " slots, " + why);
         this.capacity = capacity;
     }
 

@@ -555,6 +555,23 @@ public final class Region implements AutoCloseable
             }
             if (claimed < 0)
             {
+                int dead = 0;
+                for (int i = 0; i < header.processSlots; i++)
+                {
+                    if (!isAlive(i))
+                    {
+                        dead++;
+                    }
+                }
+                final Set<Integer> missing = missingSteps();
+                if (dead > 0 && !missing.isEmpty())
+                {
+                    final List<String> names = new ArrayList<>();
+                    missing.forEach(id -> names.add(SectionSpec.nameOf(id)));
+                    throw new ProcessTableFullException(file, header.processSlots, dead + " of them held by dead processes that"
+                        + " this process cannot recover: it has no recovery step for " + names
+                        + " (open those modules, e.g. TieredPool.open, before attach())");
+                }
                 throw new ProcessTableFullException(file, header.processSlots);
             }
             attachSequence = sequence(buffer.getLongVolatile(stateOffset(claimed)));

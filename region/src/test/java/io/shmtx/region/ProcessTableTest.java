@@ -258,6 +258,27 @@ class ProcessTableTest
         }
     }
 
+    /** A table full of dead slots this process cannot recover says so, not "all owned by live processes". */
+    @Test
+    void aTableFullOfDeadSlotsThisProcessCannotRecoverSaysWhy()
+    {
+        final Path file = temp.newPath("full-of-dead");
+        Region.create(file, RegionConfig.builder().processSlots(2).watchdogInterval(Duration.ZERO)
+            .section(new SectionSpec(SectionSpec.FIRST_USER_ID, 100, true)).build()).close();
+        for (int i = 0; i < 2; i++)
+        {
+            final Region killed = Region.open(file, Duration.ZERO);
+            killed.attach();
+            killed.abandon();
+        }
+        try (Region late = Region.open(file, Duration.ZERO))
+        {
+            final ProcessTableFullException ex = assertThrows(ProcessTableFullException.class, late::attach);
+            assertTrue(ex.getMessage().contains("2 of them held by dead processes") && ex.getMessage().contains("section-16"),
+                ex.getMessage());
+        }
+    }
+
     @Test
     void deadSlotWaitsForAProcessWithTheNeededStep()
     {
