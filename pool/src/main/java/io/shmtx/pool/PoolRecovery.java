@@ -69,16 +69,12 @@ final class PoolRecovery implements RecoveryStep
             {
                 final Listing listing = new Listing(pool, t, null);
                 final List<Integer> candidates = new ArrayList<>();
-                int stillAllocated = 0;
+                int recoveredAllocated = 0;
                 for (int i = 0; i < count; i++)
                 {
                     final int header = pool.blockHeader(t, i);
                     final long word = buffer.getLongVolatile(header);
                     final int state = state(word);
-                    if (state == ALLOCATED && owner(word) != dead.slot())
-                    {
-                        stillAllocated++;
-                    }
                     if (owner(word) == dead.slot() && (state == ALLOCATED || state == CACHED))
                     {
                         final int generation = state == ALLOCATED ? nextGeneration(generation(word)) : generation(word);
@@ -86,6 +82,10 @@ final class PoolRecovery implements RecoveryStep
                         {
                             pushLocked(t, i, isReserve(word), listing);
                             owned++;
+                            if (state == ALLOCATED)
+                            {
+                                recoveredAllocated++;
+                            }
                         }
                     }
                     else if (state == FREE && !listing.listed(i))
@@ -106,13 +106,15 @@ final class PoolRecovery implements RecoveryStep
                         }
                     }
                 }
-                // the dead process may have died between a block's state change and its counter bump:
-                // make allocations - frees equal the blocks still allocated (exact unless a live thread is
-                // in that same window right now)
-                final long counted = pool.countedInUse(t);
-                if (counted != stillAllocated)
+                // the blocks it held allocated are freed now: counted as frees
+                buffer.getAndAddLong(pool.tierHeader(t) + RETIRED_FREES_OFFSET, recoveredAllocated);
+                // it may also have died between a block's state change and its counter bump (at most one such
+                // block per thread): make allocations - frees equal the blocks allocated, but only from a quiet
+                // reading; live threads pass through the same window all the time, and a correction read while
+                // one is in it would be wrong for good
+                if (!correctWindows(pool, t))
                 {
-                    buffer.getAndAddLong(pool.tierHeader(t) + RETIRED_FREES_OFFSET, counted - stillAllocated);
+                    approximate = true;
                 }
                 if (settle(pool, t, live, listing))
                 {
@@ -133,6 +135,38 @@ final class PoolRecovery implements RecoveryStep
         pool.retireCells(dead.slot());
         return "returned " + owned + " owned and " + inFlight + " in-flight blocks"
             + (approximate ? "; counters left approximate (a live process stayed mid-operation)" : "");
+    }
+
+    /**
+     * Sets allocations - frees to the blocks allocated when two readings of the counters around a
+     * scan of the headers agree (no live operation completed meanwhile); otherwise leaves them.
+     *
+     * @return whether the counters were read quietly (and are now exact).
+     */
+    private static boolean correctWindows(final TieredPool pool, final int tier)
+    {
+        final AtomicBuffer buffer = pool.buffer();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            final long before = pool.countedInUse(tier);
+            int allocated = 0;
+            for (int i = 0; i < pool.layout().blockCount[tier]; i++)
+            {
+                if (state(buffer.getLongVolatile(pool.blockHeader(tier, i))) == ALLOCATED)
+                {
+                    allocated++;
+                }
+            }
+            if (pool.countedInUse(tier) == before)
+            {
+                if (before != allocated)
+                {
+                    buffer.getAndAddLong(pool.tierHeader(tier) + RETIRED_FREES_OFFSET, before - allocated);
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     private void pushLocked(final int tier, final int index, final boolean reserve, final Listing listing)

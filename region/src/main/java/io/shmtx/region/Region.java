@@ -1367,9 +1367,19 @@ public final class Region implements AutoCloseable
             {
                 failure = ex;
             }
-            catch (final InternalError ex) // before a slot was given back (e.g. stopping the daemon): the file is truncated
+            catch (final InternalError ex)
             {
+                // a fault of an access to a file truncated under the mapping, delivered by the JVM at some later
+                // native call inside detach(): the exception is consumed now, so detach again (idempotent hooks)
                 failure = new RegionException(file, "closed, but the mapped file failed under it: " + ex.getMessage(), ex);
+                try
+                {
+                    detach();
+                }
+                catch (final RuntimeException | InternalError again)
+                {
+                    failure.addSuppressed(again);
+                }
             }
             closed = true;
             runUnmapHooks();

@@ -197,6 +197,19 @@ public final class LockFile
             {
                 // the channel is gone: the kernel dropped the lock already
             }
+            catch (final InternalError ex)
+            {
+                // a pending fault of an earlier access to a region file truncated under its mapping, delivered
+                // by the JVM at this native call before the release: release again
+                try
+                {
+                    lock.release();
+                }
+                catch (final IOException | InternalError again)
+                {
+                    // closing the channel drops it in the end
+                }
+            }
         }
     }
 }
