@@ -324,6 +324,10 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      */
     public long tryAllocate(final int size, final Priority priority)
     {
+        if (priority == null)
+        {
+            throw new IllegalArgumentException("region " + file + ": priority=null must be Priority.NORMAL or Priority.CRITICAL");
+        }
         final int tier = tierFor(size);
         final long[] m = memo;
         if (m[ThreadCache.OWNER] == Thread.currentThread().getId())

@@ -377,7 +377,8 @@ public final class RefCounts implements AutoCloseable
         checkOpen();
         final long w = buffer.getLongVolatile(wordOffset(handle));
         checkWord(handle, w);
-        return generation(w) == Handles.generation(handle) ? RefCountDescriptor.count(w) : 0;
+        // a block freed through the pool directly (behind the counts' back) has no references either
+        return generation(w) == Handles.generation(handle) && pool.isLive(handle) ? RefCountDescriptor.count(w) : 0;
     }
 
     /**

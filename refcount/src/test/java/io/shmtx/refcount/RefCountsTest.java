@@ -269,6 +269,21 @@ class RefCountsTest
         }
     }
 
+    /** A block freed through the pool directly (behind the counts' back) has no references: count says 0. */
+    @Test
+    void aBlockFreedThroughThePoolDirectlyCountsZero() throws Exception
+    {
+        final Path file = region(RefCountConfig.defaults());
+        try (RefFixture a = new RefFixture(file))
+        {
+            final long h = a.refs.allocate(8);
+            assertEquals(1, a.refs.count(h));
+            a.pool.free(h);
+            assertEquals(0, a.refs.count(h));
+            assertThrows(io.shmtx.pool.StaleHandleException.class, () -> a.refs.retain(h), "the handle is stale now");
+        }
+    }
+
     /**
      * A count word left locked by a slot that is now free (its process gave the slot back in the
      * middle of an update): nobody will ever unlock or recover it, so the next operation drops the

@@ -457,8 +457,9 @@ public final class Region implements AutoCloseable
                 setPermissions(file, config.permissions());
             }
             channel.truncate(0);
-            final ByteBuffer init = ByteBuffer.allocate(Long.BYTES + Long.BYTES).order(java.nio.ByteOrder.nativeOrder());
+            final ByteBuffer init = ByteBuffer.allocate(CREATOR_PID_OFFSET + Long.BYTES).order(java.nio.ByteOrder.nativeOrder());
             init.putLong(0, INIT_MAGIC);
+            init.putLong(CREATOR_PID_OFFSET, ProcessHandle.current().pid()); // so a creator dying next is named
             channel.write(init, 0); // from here on a crash leaves a file marked INIT, never one that looks foreign
             channel.write(ByteBuffer.wrap(new byte[1]), header.regionSize - 1);
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, header.regionSize);
