@@ -38,8 +38,14 @@ final class PoolFixture implements AutoCloseable
     @Override
     public void close() throws IOException
     {
-        pool.close();
-        region.close();
-        temp.close();
+        try
+        {
+            pool.close();
+            region.close();
+        }
+        finally
+        {
+            temp.close(); // the files go even when a test left the region failing
+        }
     }
 }
