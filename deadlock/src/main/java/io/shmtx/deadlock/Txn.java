@@ -195,22 +195,11 @@ public final class Txn implements AutoCloseable
                 throw aborted(onKey(key));
             }
             final long now = System.nanoTime();
-            if (now > nextCheck)
+            // a dead holder is recovered by tryLock itself (decide: at most one liveness probe per ms)
+            if (now > nextCheck && manager.policy() == LockPolicy.DETECT)
             {
                 nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
-                final int index = manager.lockIndex(key);
-                for (final int holder : manager.holders(index, cell, mode))
-                {
-                    if (manager.cellOwnerDead(holder))
-                    {
-                        manager.region().recoverDeadSlots(); // a dead holder: release its locks now
-                        break;
-                    }
-                }
-                if (manager.policy() == LockPolicy.DETECT)
-                {
-                    manager.detectDeadlocks();
-                }
+                manager.detectDeadlocks();
             }
             if (now > deadline)
             {
@@ -447,8 +436,12 @@ public final class Txn implements AutoCloseable
      */
     private boolean recoveredDeadHolder(final List<Integer> holders)
     {
+        if (recoveryTried)
+        {
+            return false;
+        }
         final long now = System.nanoTime();
-        if (recoveryTried || now < nextLivenessCheck)
+        if (now < nextLivenessCheck)
         {
             return false;
         }

@@ -153,12 +153,13 @@ class LockManagerTest
     }
 
     /**
-     * A holder killed while holding: a requester whose policy never waits (NO_WAIT, or WAIT_DIE's
-     * younger requester) recovers the dead process at once and gets the lock, with no watchdog.
+     * A holder killed while holding: a requester under any policy (even one that never waits:
+     * NO_WAIT, or WAIT_DIE's younger requester) recovers the dead process at once and gets the
+     * lock, with no watchdog, through tryLock and through lock.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = LockPolicy.class, names = {"NO_WAIT", "WAIT_DIE"})
-    void aRequesterThatNeverWaitsRecoversADeadHolderAndGetsTheLock(final LockPolicy policy)
+    @org.junit.jupiter.params.provider.EnumSource(LockPolicy.class)
+    void aRequesterRecoversADeadHolderAndGetsTheLock(final LockPolicy policy)
     {
         final Path file = temp.newPath("dead-holder");
         LockFixture.create(file, LockManagerConfig.builder().locks(1024).transactionsPerProcess(4).policy(policy)
@@ -172,6 +173,17 @@ class LockManagerTest
             try (Txn requester = b.locks.begin())
             {
                 assertEquals(Decision.GRANTED, requester.tryLock(42, LockMode.EXCLUSIVE), "the dead holder was recovered at once");
+                requester.commit();
+            }
+            assertEquals(Map.of(), b.locks.locksHeldPerSlot());
+            // and through lock() (the waiting loop), for a second holder killed the same way
+            final LockFixture c = new LockFixture(file);
+            final Txn second = c.locks.begin();
+            second.lockExclusive(43);
+            c.region.abandon();
+            try (Txn requester = b.locks.begin())
+            {
+                requester.lockExclusive(43); // within maxWait (300 ms), or TxAbortedException
                 requester.commit();
             }
             assertEquals(Map.of(), b.locks.locksHeldPerSlot());
