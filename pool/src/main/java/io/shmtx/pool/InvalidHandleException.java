@@ -3,7 +3,7 @@ package io.shmtx.pool;
 import java.nio.file.Path;
 
 /**
- * A handle that names no block: null, a tier or index out of range (a forged or corrupted handle). Nothing in the region changed. Immutable.
+ * A handle that names no block: null, a tier or index out of range, a reserved bit set (a forged or corrupted handle). Nothing in the region changed. Immutable.
  */
 public class InvalidHandleException extends HandleException
 {

@@ -457,7 +457,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
      * Takes back a block.
      *
      * @param handle the block's handle.
-     * @throws InvalidHandleException for a null or out-of-range handle.
+     * @throws InvalidHandleException for a null or out-of-range handle, or one with a reserved bit set.
      * @throws StaleHandleException when the block was freed and reused since.
      * @throws DoubleFreeException when the block was already freed through this handle.
      */
@@ -465,6 +465,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     {
         final int tier = Handles.tier(handle);
         final int index = Handles.index(handle);
+        // also refuses the reserved bits: set, they decode to a tier above 126 or a negative index
         if (tier < 0 || tier >= tierCount || index < 0 || index >= hot(tier, HOT_COUNT))
         {
             throw invalid(handle);
@@ -1076,6 +1077,10 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         if (handle == Handles.NULL)
         {
             return new InvalidHandleException(file, handle, "the null handle names no block");
+        }
+        if ((handle & Handles.RESERVED_BITS) != 0)
+        {
+            return new InvalidHandleException(file, handle, "its reserved bit 63 is set (0 in every handle)");
         }
         final int tier = Handles.tier(handle);
         if (tier < 0 || tier >= tierCount)

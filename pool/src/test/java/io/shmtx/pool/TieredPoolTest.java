@@ -92,6 +92,26 @@ class TieredPoolTest
         }
     }
 
+    @Test
+    void theSignBitMakesAHandleInvalidNotAnAliasOfTheHandle() throws Exception
+    {
+        try (PoolFixture f = new PoolFixture(small()))
+        {
+            final TieredPool pool = f.pool;
+            final long h = pool.allocate(10);
+            final long signed = h | Long.MIN_VALUE;
+            final InvalidHandleException ex = assertThrows(InvalidHandleException.class, () -> pool.free(signed));
+            assertEquals(signed, ex.handle());
+            assertTrue(ex.getMessage().contains("bit 63") && ex.getMessage().contains(f.file.toString()), ex.getMessage());
+            assertTrue(pool.isLive(h), "the refused free left the block allocated");
+            pool.free(h);
+            assertInstanceOf(DoubleFreeException.class, assertThrows(HandleException.class, () -> pool.free(h)),
+                "freed once, by its own handle");
+            assertEquals(0, pool.stats().tiers().get(0).inUse());
+            assertTrue(pool.validate().valid(), pool.validate().problems().toString());
+        }
+    }
+
     /**
      * A free of a block this process allocated takes one blind CAS; other blocks (freed by another
      * thread, allocated by another process slot, published) take the checked path (the reserve's

@@ -386,10 +386,12 @@ public final class RefCounts implements AutoCloseable
      *
      * @param handle a handle.
      * @return the holding, 0 if none.
+     * @throws InvalidHandleException when the handle names no block of the pool (as {@link #count}).
      */
     public long held(final long handle)
     {
         checkOpen();
+        wordOffset(handle);
         final int mine = mySlot();
         synchronized (ledgerLock)
         {
@@ -997,7 +999,8 @@ public final class RefCounts implements AutoCloseable
         final int index = Handles.index(handle);
         if (tier < 0 || tier >= tierCount || index < 0 || index >= blockCount[tier])
         {
-            throw new InvalidHandleException(file, handle, "it names no block of the pool");
+            throw new InvalidHandleException(file, handle, (handle & Handles.RESERVED_BITS) != 0
+                ? "its reserved bit 63 is set (0 in every handle)" : "it names no block of the pool");
         }
         return countsBase[tier] + index * Long.BYTES;
     }
