@@ -37,6 +37,8 @@ final class AttachChildCommand implements Callable<Integer>
     /** Size of the blocks {@code --allocate} asks for. */
     static final int BLOCK_BYTES = 64;
 
+    private static final long MAX_WAIT_SECONDS = 86_400;
+
     @Spec
     private CommandSpec spec;
 
@@ -48,7 +50,8 @@ final class AttachChildCommand implements Callable<Integer>
     private boolean noWatchdog;
 
     @Option(names = "--max-wait-s", paramLabel = "S", defaultValue = "60",
-        description = "Detach after this many seconds even if standard input is still open. Default: ${DEFAULT-VALUE}.")
+        description = "Detach after this many seconds (0 to " + MAX_WAIT_SECONDS + ") even if standard input is still"
+            + " open. Default: ${DEFAULT-VALUE}.")
     private long maxWaitSeconds;
 
     @Option(names = "--allocate", paramLabel = "N", defaultValue = "0",
@@ -63,6 +66,11 @@ final class AttachChildCommand implements Callable<Integer>
         {
             throw new ParameterException(spec.commandLine(),
                 "invalid value for --allocate: " + allocate + " is negative");
+        }
+        if (maxWaitSeconds < 0 || maxWaitSeconds > MAX_WAIT_SECONDS)
+        {
+            throw new ParameterException(spec.commandLine(),
+                "invalid value for --max-wait-s: " + maxWaitSeconds + " is not in 0.." + MAX_WAIT_SECONDS);
         }
         final PrintWriter out = spec.commandLine().getOut();
         final Path real = RegionPaths.canonical(file);

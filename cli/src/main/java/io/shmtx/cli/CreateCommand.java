@@ -4,13 +4,16 @@ import io.shmtx.deadlock.LockManager;
 import io.shmtx.deadlock.LockManagerConfig;
 import io.shmtx.deadlock.LockPolicy;
 import io.shmtx.pool.PoolConfig;
-import io.shmtx.pool.TierConfig;
 import io.shmtx.pool.TieredPool;
 import io.shmtx.refcount.RefCountConfig;
 import io.shmtx.refcount.RefCounts;
+import io.shmtx.region.ProcessTableDescriptor;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionConfig;
+import io.shmtx.region.RegionDescriptor;
 import io.shmtx.region.RegionInfo;
+import io.shmtx.region.RootsDescriptor;
+import io.shmtx.region.SectionSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -28,6 +31,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code shmtx create FILE}: creates a region file (an error if a region is there already),
@@ -60,7 +64,7 @@ final class CreateCommand implements Callable<Integer>
 
     @Option(names = "--size", paramLabel = "SIZE", converter = ByteSize.class,
         description = "Region size: bytes, or with k, m, g (e.g. 64m, 1g); rounded up to 4 KiB."
-            + " 0 = just what the sections need. Default: ${DEFAULT-VALUE}.")
+            + " 0 = just what the sections need (a smaller non-zero size is refused). Default: ${DEFAULT-VALUE}.")
     private long size;
 
     @Option(names = "--process-slots", paramLabel = "N",
@@ -84,11 +88,15 @@ final class CreateCommand implements Callable<Integer>
         description = "Add a tiered block pool section (the pool module's default tiers unless --pool-tiers).")
     private boolean pool;
 
-    @Option(names = "--pool-tiers", paramLabel = "SIZE:COUNT", split = ",", converter = TierSpec.class,
+    /**
+     * One comma-separated list per {@code --pool-tiers} given (the option may be repeated), parsed by
+     * {@link TierSpec#parseList}: not split by picocli, whose splitting drops trailing empty elements.
+     */
+    @Option(names = "--pool-tiers", paramLabel = "SIZE:COUNT,...",
         description = "The pool's tiers, smallest block first: block size (bytes, or with k, m, g; a multiple of 8)"
             + " and block count, optionally :RESERVE (blocks only critical requests may take), e.g."
             + " 64:8192,4k:256. Implies --pool. Default: " + DEFAULT_POOL_TIERS + ".")
-    private List<TierConfig> poolTiers;
+    private List<String> poolTiers;
 
     @Option(names = "--refcounts",
         description = "Add reference counts on the pool's blocks (the refcount module's defaults)."
@@ -116,6 +124,7 @@ final class CreateCommand implements Callable<Integer>
         final RefCountConfig refCountConfig = refcounts ? RefCountConfig.defaults() : null;
         final LockManagerConfig lockConfig = locks || lockPolicyGiven() ? lockConfig() : null;
         final RegionConfig config = config(poolConfig, refCountConfig, lockConfig);
+        checkSize(config);
         final PrintWriter out = spec.commandLine().getOut();
         final Path real = RegionPaths.canonical(file);
         try (Region region = Region.create(real, config))
@@ -153,10 +162,13 @@ final class CreateCommand implements Callable<Integer>
         try
         {
             final PoolConfig.Builder builder = PoolConfig.builder();
-            poolTiers.forEach(builder::tier);
+            for (final String tiers : poolTiers)
+            {
+                TierSpec.parseList(tiers).forEach(builder::tier);
+            }
             return builder.build();
         }
-        catch (final IllegalArgumentException ex)
+        catch (final TypeConversionException | IllegalArgumentException ex)
         {
             throw new ParameterException(spec.commandLine(), "invalid value for --pool-tiers: " + ex.getMessage(), ex);
         }
@@ -231,6 +243,50 @@ final class CreateCommand implements Callable<Integer>
             final String message = "invalid value" + optionOf(ex.getMessage()) + ": " + ex.getMessage();
             throw new ParameterException(spec.commandLine(), message, ex);
         }
+    }
+
+    /**
+     * Refuses, as usage errors, the sizes {@link Region#create} would refuse for this
+     * configuration: a {@code --size} below what the sections need, and sections larger than the
+     * largest region. Checked here so that a bad value is exit 2 like every other bad value, and
+     * before the file is touched.
+     */
+    private void checkSize(final RegionConfig config)
+    {
+        final long needed = neededSize(config);
+        if (needed > RegionDescriptor.MAX_REGION_SIZE)
+        {
+            throw new ParameterException(spec.commandLine(), "the sections need " + needed
+                + " bytes, more than the largest region (" + RegionDescriptor.MAX_REGION_SIZE
+                + " bytes): give fewer or smaller --pool-tiers, fewer --process-slots or --root-slots, or leave out"
+                + " --refcounts or --locks");
+        }
+        if (config.size() != 0 && RegionDescriptor.align(config.size(), RegionDescriptor.PAGE_SIZE) < needed)
+        {
+            throw new ParameterException(spec.commandLine(), "invalid value for --size: size=" + config.size()
+                + " is too small: the sections need " + needed + " bytes (--size 0 gives just what they need)");
+        }
+    }
+
+    /**
+     * Bytes a region of {@code config} needs: the header page, then the process table, the roots
+     * and each section, each starting on a page boundary (the region module's layout; a test
+     * checks that a region of exactly this size is created and one page less is refused).
+     */
+    private static long neededSize(final RegionConfig config)
+    {
+        long needed = RegionDescriptor.HEADER_LENGTH + pages((long)config.processSlots() * ProcessTableDescriptor.SLOT_SIZE)
+            + pages((long)config.rootSlots() * RootsDescriptor.SLOT_SIZE);
+        for (final SectionSpec section : config.sections())
+        {
+            needed += pages(section.length());
+        }
+        return needed;
+    }
+
+    private static long pages(final long length)
+    {
+        return RegionDescriptor.align(length, RegionDescriptor.PAGE_SIZE);
     }
 
     /** The option behind a {@link RegionConfig} message, which names the config field ("processSlots=0 ..."). */

@@ -5,10 +5,13 @@ import io.shmtx.region.RegionException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * Entry point of the {@code shmtx} command.
@@ -16,8 +19,10 @@ import picocli.CommandLine.ParseResult;
  * <p>This class is threadsafe (it has no state); each {@link CommandLine} it builds is not.
  *
  * <p>Exit codes: 0 success, 1 runtime error (a region that is missing, invalid or in use, a child
- * that failed), 2 usage error (unknown option, bad value). Expected errors print one line on
- * standard error, never a stack trace; only a bug in this program prints one.
+ * that failed), 2 usage error (an unknown option or command, a missing argument, a value that is
+ * malformed, empty, negative or out of range, including a {@code --size} too small for the
+ * sections): every usage error is found before any file is touched. Expected errors print one
+ * line on standard error, never a stack trace; only a bug in this program prints one.
  */
 public final class Main
 {
@@ -25,6 +30,14 @@ public final class Main
     public static final int EXIT_ERROR = CommandLine.ExitCode.SOFTWARE;
     /** Exit code of a usage error. */
     public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+
+    /** The end of every command's help. */
+    static final String[] EXIT_CODES_FOOTER = {
+        "",
+        "Exit codes: 0 success; 1 runtime error (a file that is missing, not a region, damaged or in use; a child"
+            + " process that failed); 2 usage error (an unknown option or command, a missing argument, a value that is"
+            + " malformed, empty, negative or out of range).",
+    };
 
     private Main()
     {
@@ -51,7 +64,30 @@ public final class Main
         final CommandLine commandLine = new CommandLine(new ShmtxCommand());
         commandLine.setParameterExceptionHandler(Main::onUsageError);
         commandLine.setExecutionExceptionHandler(Main::onRuntimeError);
+        commandLine.registerConverter(Path.class, Main::path); // for every command's FILE
+        commandLine.getCommandSpec().usageMessage().footer(EXIT_CODES_FOOTER);
+        commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec().usageMessage().footer(EXIT_CODES_FOOTER));
         return commandLine;
+    }
+
+    /**
+     * A file argument: an empty or blank one is a usage error (as a path it would name the
+     * working directory), and so is one the file system cannot represent.
+     */
+    private static Path path(final String value)
+    {
+        if (value.isBlank())
+        {
+            throw new TypeConversionException("'" + value + "' is not a file path");
+        }
+        try
+        {
+            return Path.of(value);
+        }
+        catch (final InvalidPathException ex)
+        {
+            throw new TypeConversionException("'" + value + "' is not a file path: " + ex.getReason());
+        }
     }
 
     private static int onUsageError(final ParameterException ex, final String[] args)

@@ -10,7 +10,7 @@ import picocli.CommandLine.IVersionProvider;
 
 /**
  * The top-level {@code shmtx} command: only groups the subcommands (a missing subcommand is a
- * usage error).
+ * usage error). Every command's help ends with the exit codes ({@link Main#newCommandLine}).
  *
  * <p>Not threadsafe: picocli fills one instance per command line.
  */
@@ -26,10 +26,6 @@ import picocli.CommandLine.IVersionProvider;
         DemoCommand.class,
         AttachChildCommand.class,
         HelpCommand.class,
-    },
-    footer = {
-        "",
-        "Exit codes: 0 success, 1 runtime error, 2 usage error.",
     })
 final class ShmtxCommand
 {

@@ -2,29 +2,61 @@ package io.shmtx.cli;
 
 import io.shmtx.pool.TierConfig;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * One pool tier on the command line: {@code BLOCKSIZE:COUNT[:RESERVE]}, the block size in bytes
- * or with k, m, g ({@code 64:8192}, {@code 4k:256}, {@code 64:8192:16}).
+ * Pool tiers on the command line: a comma-separated list of {@code BLOCKSIZE:COUNT[:RESERVE]},
+ * the block size in bytes or with k, m, g ({@code 64:8192}, {@code 4k:256}, {@code 64:8192:16}).
+ * Every element between commas must be a tier: an empty one ({@code ","}, {@code "64:10,"},
+ * {@code "64:10,,4k:4"}) is refused, never skipped (picocli's own splitting drops trailing empty
+ * elements, which turned {@code ","} into no tiers at all, i.e. the default pool).
  *
  * <p>This class is threadsafe (it has no state).
  */
-final class TierSpec implements ITypeConverter<TierConfig>
+final class TierSpec
 {
-    @Override
-    public TierConfig convert(final String value)
+    private TierSpec()
     {
-        return parse(value);
     }
 
     /**
-     * Parses a tier.
+     * Parses a comma-separated list of tiers.
+     *
+     * @param value text such as {@code 64:8192,4k:256}.
+     * @return the tiers, each validated, in the order given.
+     * @throws TypeConversionException naming the value, the tier (by position, when there are
+     *                                 several) and what is wrong with it.
+     */
+    static List<TierConfig> parseList(final String value)
+    {
+        final String[] elements = value.split(",", -1);
+        if (elements.length == 1)
+        {
+            return List.of(parse(value));
+        }
+        final List<TierConfig> tiers = new ArrayList<>(elements.length);
+        for (int i = 0; i < elements.length; i++)
+        {
+            try
+            {
+                tiers.add(parse(elements[i]));
+            }
+            catch (final TypeConversionException ex)
+            {
+                throw new TypeConversionException("'" + value + "': tier " + (i + 1) + " of " + elements.length + ": "
+                    + ex.getMessage());
+            }
+        }
+        return tiers;
+    }
+
+    /**
+     * Parses one tier.
      *
      * @param value text such as {@code 64:8192}.
      * @return the tier, validated.
