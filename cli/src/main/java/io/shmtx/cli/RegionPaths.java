@@ -1,14 +1,14 @@
 package io.shmtx.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import io.shmtx.region.Region;
+
 import java.nio.file.Path;
 
 /**
- * The path under which the commands open a region: symbolic links resolved. The region module
- * derives the lock file from the path it is given ({@code <path>.lock}), so two processes that
- * name one region through different links would use different lock files and each see the
- * other as dead; resolving links here keeps every {@code shmtx} command on the real file's lock.
+ * The path under which the commands open a region: the region module's one resolution
+ * ({@link Region#realPath}: symbolic links resolved, dangling ones too), so that every
+ * {@code shmtx} command, and every process, uses the real file's lock file whatever name it was
+ * given. Printed paths are real paths.
  *
  * <p>This class is threadsafe (it has no state).
  */
@@ -19,32 +19,14 @@ final class RegionPaths
     }
 
     /**
-     * {@code file} with symbolic links resolved: the file's real path if it exists, else its
-     * directory's real path and its name, else {@code file} as given (the region module then names
-     * it in its error).
+     * {@code file} with symbolic links resolved.
      *
      * @param file a region file, existing or not.
      * @return the path to open.
+     * @throws io.shmtx.region.RegionException on a link loop or an unreadable path.
      */
     static Path canonical(final Path file)
     {
-        try
-        {
-            if (Files.exists(file))
-            {
-                return file.toRealPath();
-            }
-            final Path absolute = file.toAbsolutePath();
-            final Path parent = absolute.getParent();
-            if (parent != null && Files.isDirectory(parent))
-            {
-                return parent.toRealPath().resolve(absolute.getFileName());
-            }
-        }
-        catch (final IOException ex)
-        {
-            // unreadable or vanished: let the region module report the path as given
-        }
-        return file;
+        return Region.realPath(file);
     }
 }

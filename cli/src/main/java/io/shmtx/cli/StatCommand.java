@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code shmtx stat FILE}: the pool statistics of a region, its lock table's and its reference
  * counts' diagnostics when it has them, once or refreshed until interrupted. Opens the region
- * without attaching and without a watchdog (it never runs recovery and takes no process slot),
- * and its pool, lock table and reference counts for reading only.
+ * read-only ({@link Region#openReadOnly}: read access is enough; it never attaches, never runs
+ * recovery, writes and creates nothing), and its pool, lock table and reference counts on it.
  *
  * <p>Not threadsafe: picocli fills one instance per command line.
  *
@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
             + " the handles and references each process slot holds and the count of orphans (blocks no live process"
             + " holds a reference to).",
         "Refreshes every --interval-ms until interrupted (Ctrl-C), clearing the screen when standard output is a"
-            + " terminal; --once prints once. Does not attach and never recovers dead processes.",
+            + " terminal; --once prints once. Reads only: read access to FILE (and to FILE.lock, if there is one) is"
+            + " enough; nothing is written or created.",
     })
 final class StatCommand implements Callable<Integer>
 {
@@ -147,12 +148,12 @@ final class StatCommand implements Callable<Integer>
     }
 
     /**
-     * No watchdog: this process never attaches, and must never run recovery. (The region module
-     * refuses a file that is not a region before it makes a lock file beside it.)
+     * Read-only: this process never attaches nor runs recovery, needs only read access, and
+     * creates nothing (no lock file either).
      */
     private static Region open(final Path real)
     {
-        return Region.open(real, Duration.ZERO);
+        return Region.openReadOnly(real);
     }
 
     private void print(final PrintWriter out, final Region region, final StatView.Readers readers)

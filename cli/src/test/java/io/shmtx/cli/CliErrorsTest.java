@@ -72,7 +72,7 @@ class CliErrorsTest
     {
         final Cli.Result result = Cli.run("inspect", dir.toString());
 
-        assertOneLineError(result, Main.EXIT_ERROR, dir.toRealPath().toString(), "not a regular file");
+        assertOneLineError(result, Main.EXIT_ERROR, dir.toRealPath().toString(), "fileType=a directory");
     }
 
     @Test

@@ -4,11 +4,13 @@ import static io.shmtx.region.ProcessTableDescriptor.*;
 import static io.shmtx.region.RegionDescriptor.*;
 
 import io.shmtx.region.internal.LockFile;
+import io.shmtx.region.internal.PrivateFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +22,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,13 +53,27 @@ import org.agrona.concurrent.UnsafeBuffer;
  * gives the mapping up (the garbage collector unmaps it once nothing refers to it). Register {@link RecoveryStep}s and listeners before {@link #attach()}: attaching starts
  * a daemon thread that refreshes this process's heartbeat and periodically recovers dead slots.
  *
- * <p>Creation protocol. A creator takes an exclusive lock on a fixed byte of the lock file
- * (the creation lock), writes {@link RegionDescriptor#INIT_MAGIC} before extending the file,
- * writes the header, then publishes {@link RegionDescriptor#MAGIC} with a release store. A
- * reader that finds no magic waits (bounded) for the creation lock: if its holder died, the kernel
- * dropped the lock and the file is seen half-initialised: {@link #open} rejects it with a clear
- * error, {@link #create} and {@link #openOrCreate} initialise it again. Two creators racing end
- * with one region: the second finds it ready.
+ * <p>Names. Every entry point first resolves the path it is given to the real file
+ * ({@link #realPath}: symbolic links followed, a dangling one too), and the lock file is the one
+ * beside that file: every name of a region reaches one file and one lock file. A region file with
+ * a second hard link is refused (two names would mean two lock files).
+ *
+ * <p>Creation protocol. A creator takes an exclusive lock on a fixed byte of the lock file (the
+ * creation lock), builds the region in a private file beside the region's name (created
+ * exclusively, with the configured permissions; marked INIT with the creator's pid by its first
+ * write; magic {@link RegionDescriptor#MAGIC} published last, with a release store), links it
+ * under the region's name (a link never replaces a file) and drops the private name. So the
+ * region's name only ever shows a ready region: anything else found there (an empty file, zeros,
+ * other bytes, a FIFO) was not made by a creator and is refused, never changed nor deleted. An
+ * opener that finds no region, or one with a second name, waits (bounded) for the creation lock:
+ * once it holds it nobody is creating, so a private file still there is a dead creator's, removed
+ * when provably one (its name, its INIT or ready magic and its pid). Two creators racing end with
+ * one region: the second finds it ready.
+ *
+ * <p>Trust. {@link #openOrCreate} uses an existing region only if this user could have created it
+ * (owner, permissions); a lock file is used only if its owner is this user or the region's and it
+ * grants nothing the region does not: whoever can lock its bytes decides who looks alive.
+ * {@link #openReadOnly} needs only read access, creates nothing, and never writes.
  *
  * <p>Liveness. An attached process holds an exclusive lock on its slot's byte of
  * {@code <file>.lock} for as long as it is attached; the kernel drops it when the process dies,
@@ -81,6 +98,7 @@ public final class Region implements AutoCloseable
     private final Path file;
     private final LockFile lockFile;
     private final MappedByteBuffer mapped;
+    private final boolean readOnly;
     private final UnsafeBuffer buffer;
     private final RegionHeader header;
     private final int processTableOffset;
@@ -102,12 +120,13 @@ public final class Region implements AutoCloseable
 
     private Region(
         final Path file, final LockFile lockFile, final MappedByteBuffer mapped, final RegionHeader header,
-        final long watchdogMillis)
+        final long watchdogMillis, final boolean readOnly)
     {
         this.file = file;
         this.lockFile = lockFile;
         this.mapped = mapped;
-        this.buffer = new UnsafeBuffer(mapped);
+        this.readOnly = readOnly;
+        this.buffer = readOnly ? new ReadOnlyBuffer(mapped, file) : new UnsafeBuffer(mapped);
         this.header = header;
         this.processTableOffset = (int)header.section(SectionSpec.PROCESS_TABLE).offset();
         final Section rootsSection = header.section(SectionSpec.ROOTS);
@@ -119,14 +138,18 @@ public final class Region implements AutoCloseable
     // ------------------------------------------------------------------ opening
 
     /**
-     * Creates a new region at {@code file}. A file left half-initialised by a creator that died,
-     * or an empty file, is initialised again.
+     * Creates a new region at {@code file}, with exactly the permissions of {@code config}
+     * (whatever the umask). The region is built in a private file beside {@code file} and
+     * published under that name only once ready, by a hard link, which never replaces a file:
+     * whatever is there already is refused and left as it is. A file marked INIT by a creator of an
+     * older version that died during initialisation is replaced.
      *
-     * @param file   region file, e.g. under {@code /dev/shm}.
+     * @param file   region file, e.g. under {@code /dev/shm}; a symbolic link, even a dangling one, is followed.
      * @param config layout and settings.
      * @return the mapped region, not yet attached.
      * @throws RegionExistsException when a ready region is already there.
-     * @throws RegionFormatException when the file holds something that is not a region.
+     * @throws RegionFormatException when the file holds something that is not a region (empty, zeros,
+     *                               other bytes, not a regular file), or the lock file is not this user's.
      */
     public static Region create(final Path file, final RegionConfig config)
     {
@@ -136,11 +159,15 @@ public final class Region implements AutoCloseable
     /**
      * Opens the region at {@code file}, or creates it with {@code config} if there is none; safe
      * when several processes do this at once (one creates, the others open what it created).
+     * An existing region is used only if this user could have created it: not one granting more
+     * than {@code config}'s permissions, nor one owned by another user (unless {@code config}
+     * shares with the group and the file's group is one of this user's). {@link #open} opens
+     * another user's region.
      *
-     * @param file   region file.
+     * @param file   region file; a symbolic link, even a dangling one, is followed.
      * @param config layout and settings; an existing region must have the same layout.
      * @return the mapped region, not yet attached.
-     * @throws RegionFormatException when the file is not a compatible region.
+     * @throws RegionFormatException when the file is not a compatible region, or not one this user could have created.
      */
     public static Region openOrCreate(final Path file, final RegionConfig config)
     {
@@ -149,7 +176,8 @@ public final class Region implements AutoCloseable
 
     /**
      * Opens an existing region. Its settings come from its header; the watchdog runs at the
-     * heartbeat interval.
+     * heartbeat interval. Waits (bounded) for a creation under way. Makes the lock file if it is
+     * missing, with the region's permissions.
      *
      * @param file region file.
      * @return the mapped region, not yet attached.
@@ -181,24 +209,101 @@ public final class Region implements AutoCloseable
     }
 
     /**
-     * The lock file beside a region file: {@code <file>.lock}.
+     * Opens an existing region for reading only, as a monitoring tool does: read access to the
+     * region file is enough (it is mapped read-only), and so is read access to its lock file,
+     * which is never created (without one, no process is attached) and only probed with shared
+     * locks. The region cannot attach, recover dead slots, bind roots nor advance the clock: those
+     * throw {@link IllegalStateException}, as does every write through {@link #buffer()}.
+     *
+     * @param file region file.
+     * @return the region, mapped read-only.
+     * @throws RegionException when the file is missing or its lock file cannot be read.
+     * @throws RegionFormatException when the file is not a valid region of this layout.
+     */
+    public static Region openReadOnly(final Path file)
+    {
+        if (file == null)
+        {
+            throw new IllegalArgumentException("file=null");
+        }
+        final Path real = RegionFiles.realPath(file);
+        final Probe probe = Probe.of(real);
+        if (probe.kind == Probe.Kind.MISSING)
+        {
+            throw doesNotExist(real, false);
+        }
+        if (probe.kind == Probe.Kind.HALF_CREATED)
+        {
+            throw neverReady(real, probe);
+        }
+        final RegionHeader header = probe.header(real);
+        final Path lock = lockFileOf(real);
+        final LockFile lockFile;
+        try
+        {
+            lockFile = LockFile.acquireReadOnly(lock, path -> RegionFiles.checkLockFileType(real, path));
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(real, "cannot open lock file " + lock + " to tell who is attached: " + ex.getMessage(), ex);
+        }
+        try
+        {
+            checkOneNameForReading(real, lockFile);
+            return new Region(real, lockFile, map(real, header, true), header, 0, true);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            lockFile.release();
+            throw ex;
+        }
+    }
+
+    /**
+     * The path under which every entry point uses the region {@code file} names: symbolic links
+     * resolved, a dangling one too (to the file that creating through it makes), so that every
+     * name of a region reaches one region file and one lock file.
+     *
+     * @param file a region file's name, existing or not.
+     * @return its real path.
+     * @throws RegionException on a link loop or a path that cannot be read.
+     */
+    public static Path realPath(final Path file)
+    {
+        if (file == null)
+        {
+            throw new IllegalArgumentException("file=null");
+        }
+        return RegionFiles.realPath(file);
+    }
+
+    /**
+     * The lock file of the region {@code file} names: {@code <real path>.lock}, beside the real
+     * file (see {@link #realPath}).
      *
      * @param file region file.
      * @return lock file path.
      */
     public static Path lockFilePath(final Path file)
     {
-        return file.resolveSibling(file.getFileName() + ".lock");
+        return lockFileOf(realPath(file));
+    }
+
+    private static Path lockFileOf(final Path real)
+    {
+        return real.resolveSibling(real.getFileName() + ".lock");
     }
 
     /**
      * Deletes a region file and its lock file. Processes that still map it keep their mapping
-     * (the file system frees the memory when the last one unmaps). A file that is not a region
-     * (another magic number, a directory) is refused and left as it is: a wrong path must not cost
-     * a file; a region that is truncated or was never made ready is deleted.
+     * (the file system frees the memory when the last one unmaps). Only a regular file that its
+     * magic proves to be a region (ready, truncated, or marked INIT by a creator that died) is
+     * deleted, and its lock file then, if that is a regular file. Anything else is refused and
+     * left as it is (a FIFO or a device is not even opened): a wrong path must not cost a file. A
+     * symbolic link is followed: the region it names is deleted, the link is left.
      *
      * @param file region file.
-     * @return whether the region file existed.
+     * @return whether a region file was deleted; when there is none, nothing is deleted.
      * @throws RegionFormatException naming the file and what it holds, when it is not a region.
      */
     public static boolean delete(final Path file)
@@ -207,15 +312,38 @@ public final class Region implements AutoCloseable
         {
             throw new IllegalArgumentException("file=null");
         }
-        Probe.checkRegionOrMissing(file);
+        final Path real = RegionFiles.realPath(file);
+        final Probe probe = Probe.of(real); // refuses, before anything is deleted, whatever is not a region
+        if (probe.kind == Probe.Kind.MISSING)
+        {
+            return false;
+        }
         try
         {
-            Files.deleteIfExists(lockFilePath(file));
-            return Files.deleteIfExists(file);
+            final RegionFiles.Facts now = RegionFiles.facts(real);
+            if (now == null)
+            {
+                return false;
+            }
+            if (!Objects.equals(now.key, probe.facts.key))
+            {
+                throw new RegionException(real, "was replaced while being deleted; nothing was deleted");
+            }
+            Files.delete(real);
+            final RegionFiles.Facts lock = RegionFiles.facts(lockFileOf(real));
+            if (lock != null && lock.regular)
+            {
+                Files.deleteIfExists(lockFileOf(real));
+            }
+            return true;
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return false;
         }
         catch (final IOException ex)
         {
-            throw new RegionException(file, "cannot delete: " + ex, ex);
+            throw new RegionException(real, "cannot delete: " + ex, ex);
         }
     }
 
@@ -234,46 +362,35 @@ public final class Region implements AutoCloseable
         {
             throw new IllegalArgumentException("config=null");
         }
-        // every process must name the same lock file, whatever link or relative path it was given
-        final Path file = canonical(given);
-        if (mode == Mode.OPEN && !Files.exists(file))
+        // every process must name the same region file and lock file, whatever link or relative path it was given
+        final Path file = RegionFiles.realPath(given);
+        if (mode != Mode.OPEN)
         {
-            throw new RegionException(file, "does not exist");
+            RegionHeader.layout(file, config); // a configuration that cannot be laid out is refused before anything is made
         }
-        if (Files.exists(file) && !Files.isRegularFile(file))
+        // what is there is refused before a lock file is made beside it: not a region, damaged, existing
+        // (create), of another layout or not this user's (openOrCreate), never made ready (open)
+        final Probe found = Probe.of(file);
+        if (found.kind == Probe.Kind.READY)
         {
-            throw new RegionFormatException(file, "fileType", "not a regular file", "a regular file");
+            acceptReady(file, found, config, mode);
         }
-        checkSingleName(file);
-        if (mode == Mode.OPEN)
+        else if (found.kind == Probe.Kind.HALF_CREATED && mode == Mode.OPEN)
         {
-            final Probe probe = Probe.of(file); // a foreign or truncated file is refused before a lock file is made beside it
-            if (probe.kind == Probe.Kind.INCOMPLETE && !Files.exists(lockFilePath(file)))
-            {
-                // a creator makes the lock file before the region file: without one, nobody is creating this
-                throw neverReady(file, probe);
-            }
+            throw neverReady(file, found);
         }
-        else
-        {
-            RegionHeader.layout(file, config); // so is a configuration that cannot be laid out
-        }
-        final LockFile lockFile;
-        try
-        {
-            lockFile = LockFile.acquire(lockFilePath(file), permissionsFor(file, config));
-        }
-        catch (final IOException ex)
-        {
-            throw new RegionException(file, "cannot open lock file " + lockFilePath(file) + ": " + ex.getMessage(), ex);
-        }
+        final LockFile lockFile = acquireLockFile(file, found, config, mode);
         try
         {
             final RegionHeader header = prepare(file, lockFile, config, mode);
-            final MappedByteBuffer mapped = map(file, header.regionSize);
+            if (found.kind != Probe.Kind.READY)
+            {
+                checkLockFileAgainst(file, RegionFiles.facts(file)); // the region it serves exists now
+            }
+            final MappedByteBuffer mapped = map(file, header, false);
             final long watchdog = watchdogMillis >= 0 ? watchdogMillis
                 : config != null ? config.watchdogInterval().toMillis() : header.heartbeatMillis;
-            return new Region(file, lockFile, mapped, header, watchdog);
+            return new Region(file, lockFile, mapped, header, watchdog, false);
         }
         catch (final RuntimeException | Error ex)
         {
@@ -283,70 +400,100 @@ public final class Region implements AutoCloseable
     }
 
     /**
-     * Liveness lives in the lock file named after the region's path (symbolic links are resolved),
-     * so two processes that opened one file by two hard-linked names would each hold their own lock
-     * file and declare the other dead: such a file is refused.
+     * The lock file, created (exclusively, with the region's permissions and group) when missing,
+     * except by {@link #open} of a missing region: a creator makes the lock file before anything
+     * else, so without one nobody is creating the region. An existing one is used only if another
+     * user cannot hold its locks (see {@link RegionFiles#checkLockFile}); when the region is not
+     * there yet, that is checked again once it is.
      */
-    private static void checkSingleName(final Path file)
+    private static LockFile acquireLockFile(final Path file, final Probe found, final RegionConfig config, final Mode mode)
     {
+        final Path lock = lockFileOf(file);
+        final RegionFiles.Facts region = found.kind == Probe.Kind.READY ? found.facts : null;
+        final Set<PosixFilePermission> permissions = region != null && region.permissions != null ? region.permissions
+            : config != null ? config.permissions() : null;
+        // opening a region not there yet: its lock file is only waited on until the creator made it, then checked
+        final boolean awaiting = mode == Mode.OPEN && found.kind == Probe.Kind.MISSING;
+        final LockFile lockFile;
         try
         {
-            final Object links = Files.exists(file) ? Files.getAttribute(file, "unix:nlink") : null;
-            if (links instanceof Integer && (Integer)links > 1)
-            {
-                throw new RegionException(file, "has " + links + " hard links: processes must open a region by one name,"
-                    + " as its liveness lock file is named after it (" + lockFilePath(file) + "); remove the other links");
-            }
-        }
-        catch (final UnsupportedOperationException | IOException ex)
-        {
-            // no unix attribute view here: nothing to check
-        }
-    }
-
-    private static Path canonical(final Path file)
-    {
-        try
-        {
-            if (Files.exists(file))
-            {
-                return file.toRealPath();
-            }
-            final Path absolute = file.toAbsolutePath().normalize();
-            final Path parent = absolute.getParent();
-            return parent != null && Files.isDirectory(parent) ? parent.toRealPath().resolve(absolute.getFileName()) : absolute;
+            lockFile = LockFile.acquire(lock, permissions, region != null ? region.group : null, !awaiting, awaiting
+                ? path -> RegionFiles.checkLockFileType(file, path) : path -> RegionFiles.checkLockFile(file, path, region, permissions));
         }
         catch (final IOException ex)
         {
-            throw new RegionException(file, "cannot resolve the path: " + ex.getMessage(), ex);
+            throw new RegionException(file, "cannot open lock file " + lock + ": " + ex.getMessage(), ex);
+        }
+        if (lockFile == null)
+        {
+            throw doesNotExist(file, true); // a creator makes the lock file first: without one, nobody is creating it
+        }
+        return lockFile;
+    }
+
+    private static void checkLockFileAgainst(final Path file, final RegionFiles.Facts region)
+    {
+        if (region != null)
+        {
+            RegionFiles.checkLockFile(file, lockFileOf(file), region, region.permissions);
         }
     }
 
-    private static Set<PosixFilePermission> permissionsFor(final Path file, final RegionConfig config)
+    /**
+     * Names the private files of creators found beside the missing region: when nobody can be
+     * creating it ({@code creatorsGone}: the creation lock is held by the caller, or there is no
+     * lock file), their creators died during initialisation.
+     */
+    private static RegionException doesNotExist(final Path file, final boolean creatorsGone)
     {
-        if (config != null)
+        final StringBuilder message = new StringBuilder("does not exist");
+        for (final Path temp : RegionFiles.temps(file))
         {
-            return config.permissions();
+            if (RegionFiles.isRemnant(file, temp))
+            {
+                message.append(creatorsGone ? "; its creator pid " : "; creator pid ").append(RegionFiles.tempPid(file, temp))
+                    .append(creatorsGone ? " died during initialisation, leaving " : " is creating it, or died doing so, in ")
+                    .append(temp).append(creatorsGone ? " (create or openOrCreate removes it)" : "");
+            }
         }
-        try
-        {
-            return Files.getPosixFilePermissions(file);
-        }
-        catch (final IOException | UnsupportedOperationException ex)
-        {
-            return null;
-        }
+        return new RegionException(file, message.toString());
     }
 
     private static RegionFormatException neverReady(final Path file, final Probe probe)
     {
         return new RegionFormatException(file, "magic", RegionHeader.hex(probe.magic), RegionHeader.hex(MAGIC)
-            + (probe.magic == INIT_MAGIC
-            ? " (the region was never made ready: its creator" + (probe.creatorPid != 0 ? " pid " + probe.creatorPid : "")
-            + " died during initialisation; re-create it with Region.create or openOrCreate)"
-            : " (the file is empty or all zeros: never initialised; create it with Region.create or openOrCreate)"));
+            + " (the region was never made ready: its creator" + (probe.creatorPid != 0 ? " pid " + probe.creatorPid : "")
+            + " died during initialisation; create or openOrCreate replaces it, Region.delete removes it)");
     }
 
+    private static RegionException hardLinks(final Path file, final int links)
+    {
+        return new RegionException(file, "has " + links + " hard links: processes must open a region by one name,"
+            + " as its liveness lock file is named after it (" + lockFileOf(file) + "); remove the other links");
+    }
+
+    /** A ready region's header, or why {@code mode} refuses it. */
+    private static RegionHeader acceptReady(final Path file, final Probe probe, final RegionConfig config, final Mode mode)
+    {
+        final RegionHeader header = probe.header(file); // validated first: a damaged region is reported as such
+        if (mode == Mode.CREATE)
+        {
+            throw new RegionExistsException(file);
+        }
+        if (config != null)
+        {
+            checkCompatible(file, header, config);
+            RegionFiles.checkAdoptable(file, probe.facts, config.permissions());
+        }
+        return header;
+    }
+
+    /**
+     * Waits until the file under the region's name is a ready region with one name, creating it
+     * if {@code mode} may. Only a ready region ever appears under the name (see {@link #initialise});
+     * anything else is settled under the creation lock, which a creator holds from before it
+     * makes its private file until after it dropped it.
+     */
     private static RegionHeader prepare(final Path file, final LockFile lockFile, final RegionConfig config, final Mode mode)
     {
         final long timeoutMs = config != null ? config.initTimeout().toMillis() : DEFAULT_OPEN_TIMEOUT_MS;
@@ -354,54 +501,148 @@ public final class Region implements AutoCloseable
         while (true)
         {
             final Probe probe = Probe.of(file);
-            if (probe.kind == Probe.Kind.READY)
+            if (probe.kind == Probe.Kind.READY && probe.facts.links == 1)
             {
-                // validated first: a damaged region is reported as such, not as one ready to open
-                final RegionHeader header = RegionHeader.validate(file, probe.page, probe.length);
-                if (mode == Mode.CREATE)
-                {
-                    throw new RegionExistsException(file);
-                }
-                if (config != null)
-                {
-                    checkCompatible(file, header, config);
-                }
-                return header;
-            }
-            if (probe.kind == Probe.Kind.MISSING && mode == Mode.OPEN)
-            {
-                throw new RegionException(file, "does not exist");
+                return acceptReady(file, probe, config, mode);
             }
             if (tryLock(file, lockFile, INIT_LOCK_POSITION))
             {
+                final RegionHeader created;
                 try
                 {
-                    final Probe locked = Probe.of(file);
-                    if (locked.kind == Probe.Kind.READY)
-                    {
-                        continue;
-                    }
-                    if (mode == Mode.OPEN)
-                    {
-                        if (locked.kind == Probe.Kind.MISSING)
-                        {
-                            throw new RegionException(file, "does not exist");
-                        }
-                        throw neverReady(file, locked);
-                    }
-                    return initialise(file, config);
+                    created = settle(file, config, mode);
                 }
                 finally
                 {
                     lockFile.unlock(INIT_LOCK_POSITION);
                 }
+                if (created != null)
+                {
+                    return created;
+                }
+                continue;
             }
             if (System.nanoTime() > deadline)
             {
                 throw new RegionException(file, "timed out after " + timeoutMs
-                    + " ms waiting for another process to finish initialising the region");
+                    + " ms waiting for another process to finish creating the region");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+    }
+
+    /**
+     * With the creation lock held, nobody is creating the region, so what a creator left is a dead
+     * creator's: its private file (a second name of a ready region, when it died between publishing
+     * and dropping it) is removed; a file marked INIT (an older version's) is replaced; a missing
+     * region is created.
+     *
+     * @return the header of the region created here, or null to look again.
+     */
+    private static RegionHeader settle(final Path file, final RegionConfig config, final Mode mode)
+    {
+        final Probe probe = Probe.of(file);
+        if (probe.kind == Probe.Kind.READY)
+        {
+            removeRemnants(file);
+            final RegionFiles.Facts facts = RegionFiles.facts(file);
+            if (facts != null && facts.links > 1)
+            {
+                throw hardLinks(file, facts.links);
+            }
+            return null;
+        }
+        if (mode == Mode.OPEN)
+        {
+            throw probe.kind == Probe.Kind.MISSING ? doesNotExist(file, true) : neverReady(file, probe);
+        }
+        if (probe.kind == Probe.Kind.HALF_CREATED)
+        {
+            deleteIfUnchanged(file, probe.facts);
+            return null;
+        }
+        removeRemnants(file);
+        return initialise(file, config);
+    }
+
+    /** Deletes the private files creators of {@code file} left when they died: those provably theirs. */
+    private static void removeRemnants(final Path file)
+    {
+        for (final Path temp : RegionFiles.temps(file))
+        {
+            if (RegionFiles.isRemnant(file, temp))
+            {
+                try
+                {
+                    Files.deleteIfExists(temp);
+                }
+                catch (final IOException ex)
+                {
+                    // another user's in a sticky directory: left (a second name of the region is then refused by name)
+                }
+            }
+        }
+    }
+
+    private static void deleteIfUnchanged(final Path file, final RegionFiles.Facts probed)
+    {
+        final RegionFiles.Facts now = RegionFiles.facts(file);
+        try
+        {
+            if (now != null && Objects.equals(now.key, probed.key))
+            {
+                Files.deleteIfExists(file);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot remove the region left half-created to create it again: " + ex, ex);
+        }
+    }
+
+    /**
+     * A reader's check that the region has one name (processes attached under another name would
+     * hold another lock file): a second name that is a creator's private file with the same
+     * identity is a creator publishing (waited for, bounded) or one that died doing so (harmless to
+     * a reader; the next writer to open the region removes it).
+     */
+    private static void checkOneNameForReading(final Path file, final LockFile lockFile)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEFAULT_OPEN_TIMEOUT_MS);
+        RegionFiles.Facts facts = RegionFiles.facts(file);
+        while (facts != null && facts.links > 1 && isHeld(file, lockFile, INIT_LOCK_POSITION) && System.nanoTime() < deadline)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+            facts = RegionFiles.facts(file);
+        }
+        if (facts == null)
+        {
+            throw new RegionException(file, "was deleted while being opened");
+        }
+        int names = facts.links;
+        for (final Path temp : RegionFiles.temps(file))
+        {
+            final RegionFiles.Facts other = RegionFiles.facts(temp);
+            if (other != null && Objects.equals(other.key, facts.key))
+            {
+                names--;
+            }
+        }
+        if (names > 1)
+        {
+            throw hardLinks(file, facts.links);
+        }
+    }
+
+    private static boolean isHeld(final Path file, final LockFile lockFile, final long position)
+    {
+        try
+        {
+            return lockFile.isHeld(position);
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(file, "cannot probe " + lockFile.path() + " at " + position + ": " + ex, ex);
         }
     }
 
@@ -445,78 +686,131 @@ public final class Region implements AutoCloseable
         }
     }
 
+    /**
+     * Builds the region in a private file beside {@code file} and publishes it. The private file
+     * is created exclusively with the configured permissions (so no other file is ever adopted,
+     * and the umask cannot change them); the first bytes written to it are the INIT magic and this
+     * pid, so that from then on a creator's death leaves a file recognisably its own; then the file
+     * is extended, the header written, the sections formatted, and the magic published with a
+     * release store. Only then is it linked under {@code file}: a hard link never replaces a file,
+     * so the name only ever shows a ready region or what someone else put there. The private name
+     * is dropped last (an opener meeting the region's second name meanwhile waits for the creation
+     * lock the caller holds).
+     *
+     * @return the header, or null when a file appeared under the name meanwhile (made by someone not
+     *         using the creation lock; the caller looks at it again).
+     */
     private static RegionHeader initialise(final Path file, final RegionConfig config)
     {
         final RegionHeader header = RegionHeader.layout(file, config);
-        final boolean existed = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
-        try (FileChannel channel = FileChannel.open(
-            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        final Path temp = RegionFiles.newTempPath(file);
+        boolean made = false;
+        try
         {
-            if (!existed)
+            try (FileChannel channel = PrivateFiles.createExclusive(temp, config.permissions()))
             {
-                setPermissions(file, config.permissions());
+                made = true;
+                build(channel, header, config);
             }
-            channel.truncate(0);
-            final ByteBuffer init = ByteBuffer.allocate(CREATOR_PID_OFFSET + Long.BYTES).order(java.nio.ByteOrder.nativeOrder());
-            init.putLong(0, INIT_MAGIC);
-            init.putLong(CREATOR_PID_OFFSET, ProcessHandle.current().pid()); // so a creator dying next is named
-            channel.write(init, 0); // from here on a crash leaves a file marked INIT, never one that looks foreign
-            channel.write(ByteBuffer.wrap(new byte[1]), header.regionSize - 1);
-            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, header.regionSize);
-            try
+            Files.createLink(file, temp);
+            return header;
+        }
+        catch (final FileAlreadyExistsException ex)
+        {
+            return null;
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            throw new RegionException(file, "cannot initialise (in " + temp + "): " + ex, ex);
+        }
+        finally
+        {
+            if (made)
             {
-                final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
-                header.write(buffer);
-                buffer.putLong(CLEAN_CLOSE_OFFSET, 1);
-                buffer.putLong(COARSE_TIME_OFFSET, System.currentTimeMillis());
-                for (final SectionSpec spec : config.sections())
-                {
-                    if (spec.formatter() != null)
-                    {
-                        spec.formatter().format(buffer, header.section(spec.id()));
-                    }
-                }
-                initHook.run();
-                buffer.putLongRelease(MAGIC_OFFSET, MAGIC);
-            }
-            finally
-            {
-                IoUtil.unmap(mapped);
+                deleteQuietly(temp); // published: a second name of the region; not published: an unfinished file
             }
         }
-        catch (final IOException ex)
-        {
-            throw new RegionException(file, "cannot initialise: " + ex.getMessage(), ex);
-        }
-        return header;
     }
 
-    private static void setPermissions(final Path file, final Set<PosixFilePermission> permissions)
+    private static void build(final FileChannel channel, final RegionHeader header, final RegionConfig config) throws IOException
+    {
+        final ByteBuffer init = ByteBuffer.allocate(CREATOR_PID_OFFSET + Long.BYTES).order(java.nio.ByteOrder.nativeOrder());
+        init.putLong(MAGIC_OFFSET, INIT_MAGIC);
+        init.putLong(CREATOR_PID_OFFSET, ProcessHandle.current().pid()); // the pid the private file's name carries
+        while (init.hasRemaining())
+        {
+            channel.write(init, init.position());
+        }
+        channel.write(ByteBuffer.wrap(new byte[1]), header.regionSize - 1);
+        final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, header.regionSize);
+        try
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+            header.write(buffer);
+            buffer.putLong(CLEAN_CLOSE_OFFSET, 1);
+            buffer.putLong(COARSE_TIME_OFFSET, System.currentTimeMillis());
+            for (final SectionSpec spec : config.sections())
+            {
+                if (spec.formatter() != null)
+                {
+                    spec.formatter().format(buffer, header.section(spec.id()));
+                }
+            }
+            initHook.run();
+            buffer.putLongRelease(MAGIC_OFFSET, MAGIC);
+        }
+        finally
+        {
+            IoUtil.unmap(mapped);
+        }
+    }
+
+    private static void deleteQuietly(final Path path)
     {
         try
         {
-            Files.setPosixFilePermissions(file, permissions);
-        }
-        catch (final UnsupportedOperationException ex)
-        {
-            // not a POSIX file system: nothing to set
+            Files.deleteIfExists(path);
         }
         catch (final IOException ex)
         {
-            throw new RegionException(file, "cannot set permissions: " + ex, ex);
+            // left for the next creator, which recognises it by its name and first bytes
         }
     }
 
-    private static MappedByteBuffer map(final Path file, final long size)
+    /**
+     * Maps the region file, opened without following a link, once it is checked to still be the
+     * region whose header was validated: a regular file of that length, whose header read again
+     * through this very channel is valid and has the same identity (creation time, creator, size).
+     */
+    private static MappedByteBuffer map(final Path file, final RegionHeader expected, final boolean readOnly)
     {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        final RegionFiles.Facts facts = RegionFiles.facts(file);
+        if (facts == null)
+        {
+            throw new RegionException(file, "was deleted while being opened");
+        }
+        if (!facts.regular)
+        {
+            throw new RegionFormatException(file, "fileType", facts.type, "a regular file (a region)");
+        }
+        try (FileChannel channel = readOnly
+            ? FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
+            : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))
         {
             final long length = channel.size();
-            if (length != size)
+            final byte[] page = new byte[HEADER_LENGTH];
+            if (Probe.readPage(channel, page, length) < HEADER_LENGTH)
             {
-                throw new RegionFormatException(file, "fileLength", String.valueOf(length), size + " (the region size in the header)");
+                throw new RegionFormatException(file, "fileLength", String.valueOf(length), expected.regionSize
+                    + " (the region size in the header)");
             }
-            return channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+            final RegionHeader header = RegionHeader.validate(file, page, length);
+            if (header.regionSize != expected.regionSize || header.createdMillis != expected.createdMillis
+                || header.creatorPid != expected.creatorPid)
+            {
+                throw new RegionException(file, "was replaced by another region while being opened");
+            }
+            return channel.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, length);
         }
         catch (final NoSuchFileException ex)
         {
@@ -524,7 +818,7 @@ public final class Region implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new RegionException(file, "cannot map: " + ex, ex);
+            throw new RegionException(file, "cannot map" + (readOnly ? " read-only" : "") + ": " + ex, ex);
         }
     }
 
@@ -1226,6 +1520,17 @@ public final class Region implements AutoCloseable
     public Path file()
     {
         return file;
+    }
+
+    /**
+     * Whether this region was opened with {@link #openReadOnly}: mapped read-only, it cannot be
+     * written nor attached.
+     *
+     * @return {@code true} when read-only.
+     */
+    public boolean isReadOnly()
+    {
+        return readOnly;
     }
 
     /**

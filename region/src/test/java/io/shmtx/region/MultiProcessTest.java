@@ -195,13 +195,14 @@ class MultiProcessTest
     }
 
     @Test
-    void aCreatorKilledDuringInitialisationLeavesAFileThatIsDetectedAndRedone() throws Exception
+    void aCreatorKilledDuringInitialisationLeavesOnlyItsPrivateFileWhichTheNextCreatorRemoves() throws Exception
     {
         final Path file = temp.newPath("killed-creator");
         final ChildJvm creator = child("slow-create", file.toString());
         creator.awaitLine("INITIALISING", WAIT);
+        assertFalse(Files.exists(file), "nothing is published under the region's name before it is ready");
 
-        // an opener meanwhile waits (bounded) for the creator instead of reading a half-written header
+        // an opener meanwhile waits (bounded) for the creator instead of giving up or reading a half-written header
         final CompletableFuture<Throwable> opener = CompletableFuture.supplyAsync(() ->
         {
             try (Region region = Region.open(file))
@@ -217,9 +218,11 @@ class MultiProcessTest
         assertFalse(opener.isDone(), "the opener waits while the creator lives");
         creator.kill();
         final Throwable refused = opener.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertInstanceOf(RegionFormatException.class, refused);
-        assertTrue(refused.getMessage().contains("died during initialisation")
+        assertInstanceOf(RegionException.class, refused);
+        assertTrue(refused.getMessage().contains("does not exist") && refused.getMessage().contains("died during initialisation")
             && refused.getMessage().contains("pid " + creator.pid()), refused.getMessage());
+        assertFalse(Files.exists(file));
+        assertEquals(1, RegionFiles.temps(file).size(), "the dead creator's private file");
 
         try (Region region = Region.openOrCreate(file, RegionChild.config()))
         {
@@ -227,6 +230,7 @@ class MultiProcessTest
             region.bindRoot("after", 5);
             assertEquals(5, region.root("after"));
         }
+        assertEquals(List.of(), RegionFiles.temps(file), "the next creator removed the dead one's private file");
     }
 
     @Test

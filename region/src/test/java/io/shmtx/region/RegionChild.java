@@ -35,6 +35,26 @@ public final class RegionChild
                     serve(region);
                 }
                 break;
+            case "open-or-create":
+                try (Region region = Region.openOrCreate(file, config()))
+                {
+                    serve(region);
+                }
+                break;
+            case "read":
+                try (Region region = Region.openReadOnly(file))
+                {
+                    for (final ProcessSlotInfo process : region.processes())
+                    {
+                        System.out.println("PROCESS slot=" + process.slot() + " pid=" + process.pid() + " alive=" + process.alive());
+                    }
+                    System.out.println("READ roots=" + region.roots() + " clock=" + region.currentTimestamp());
+                }
+                catch (final RuntimeException ex)
+                {
+                    System.out.println("FAILED " + ex);
+                }
+                break;
             case "race":
             case "create-race":
                 awaitGo(Path.of(args[2]));

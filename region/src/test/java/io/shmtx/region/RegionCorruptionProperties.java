@@ -112,6 +112,12 @@ class RegionCorruptionProperties
         Files.write(file, bytes);
         try
         {
+            try (Region reader = Region.openReadOnly(file)) // first, as inspect and stat do: a read-only mapping must not fault
+            {
+                reader.inspect();
+                reader.roots();
+                reader.processes();
+            }
             try (Region region = Region.open(file))
             {
                 region.inspect();

@@ -174,7 +174,8 @@ class RegionFormatTest
             assertTrue(probe.isAlive(slot), "a process attached through a link is alive for one that used the real path");
             assertTrue(direct.recoverDeadSlots().isEmpty());
         }
-        assertFalse(Files.exists(Region.lockFilePath(link)), "no second lock file beside the link");
+        assertEquals(Region.lockFilePath(file), Region.lockFilePath(link));
+        assertFalse(Files.exists(link.resolveSibling(link.getFileName() + ".lock")), "no second lock file beside the link");
     }
 
     @Test
@@ -302,19 +303,20 @@ class RegionFormatTest
         assertTrue(ex instanceof RegionFormatException && ex.getMessage().contains(file.toString()), ex.toString());
     }
 
+    /** A creator never shows an empty file under the region's name: one found there is someone else's, left as it is. */
     @Test
-    void emptyFileIsNeverMadeReadyButCreateInitialisesIt() throws IOException
+    void emptyFileIsNotARegionAndIsLeftAsItIs() throws IOException
     {
         final Path file = temp.newPath("empty");
         Files.createFile(file);
         final RegionFormatException ex = assertThrows(RegionFormatException.class, () -> Region.open(file));
         assertEquals("magic", ex.field());
-        assertTrue(ex.getMessage().contains("never initialised"), ex.getMessage());
-        assertFalse(Files.exists(Region.lockFilePath(file)), "open only reads: no lock file made beside a file nobody is creating");
-        try (Region region = Region.create(file, RegionConfig.defaults()))
-        {
-            assertEquals(Files.size(file), region.size());
-        }
+        assertTrue(ex.found().contains("empty"), ex.getMessage());
+        assertThrows(RegionFormatException.class, () -> Region.create(file, RegionConfig.defaults()));
+        assertThrows(RegionFormatException.class, () -> Region.openOrCreate(file, RegionConfig.defaults()));
+        assertThrows(RegionFormatException.class, () -> Region.delete(file));
+        assertEquals(0, Files.size(file));
+        assertFalse(Files.exists(Region.lockFilePath(file)), "no lock file made beside a file that is not a region");
     }
 
     @Test

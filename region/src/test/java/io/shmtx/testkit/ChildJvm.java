@@ -53,14 +53,38 @@ public final class ChildJvm implements AutoCloseable
      */
     public static ChildJvm start(final Class<?> mainClass, final String... args) throws IOException
     {
-        final List<String> command = new ArrayList<>();
+        return start(List.of(), System.getProperty("java.class.path"), mainClass, args);
+    }
+
+    /**
+     * Starts {@code mainClass} with {@code args} in a new JVM running as another user (uid and
+     * gid {@code uid}, no supplementary groups), through {@code setpriv}; needs root (see
+     * {@link OtherUser#assumeRoot}). Class path entries that user could not read (a local Maven
+     * repository under {@code /root}) are copied to a readable folder under {@code target/} first.
+     *
+     * @param uid       the user (and group) id to run as.
+     * @param mainClass class with a {@code main} method, on this JVM's class path.
+     * @param args      program arguments.
+     * @return the running child.
+     * @throws IOException when the JVM cannot be started.
+     */
+    public static ChildJvm startAs(final int uid, final Class<?> mainClass, final String... args) throws IOException
+    {
+        return start(List.of(OtherUser.SETPRIV.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups"),
+            OtherUser.readableClassPath(), mainClass, args);
+    }
+
+    private static ChildJvm start(final List<String> prefix, final String classPath, final Class<?> mainClass, final String... args)
+        throws IOException
+    {
+        final List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add(ADD_EXPORTS);
         command.add("-Xshare:auto");
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-Xmx128m");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(mainClass.getName());
         command.addAll(List.of(args));
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);

@@ -1,6 +1,7 @@
 package io.shmtx.testkit;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +10,7 @@ import java.util.UUID;
 
 /**
  * Temporary region paths under {@code /dev/shm} (or {@code target/} where there is none), deleted
- * with their lock files by {@link #close()}.
+ * with their lock files and any private file of a creator killed by a test by {@link #close()}.
  *
  * <p>Not threadsafe.
  */
@@ -39,6 +40,14 @@ public final class TempRegions implements AutoCloseable
         {
             Files.deleteIfExists(path);
             Files.deleteIfExists(path.resolveSibling(path.getFileName() + ".lock"));
+            // private files a creator killed by a test left beside the region's name
+            try (DirectoryStream<Path> left = Files.newDirectoryStream(path.getParent(), "." + path.getFileName() + ".shmtx-init-*"))
+            {
+                for (final Path file : left)
+                {
+                    Files.deleteIfExists(file);
+                }
+            }
         }
         paths.clear();
     }

@@ -8,12 +8,11 @@ import io.shmtx.region.Region;
 import io.shmtx.region.RegionConfig;
 import io.shmtx.region.SectionSpec;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -239,13 +238,6 @@ final class SharedPools
     }
 
     /**
-     * A new empty file with a unique name in {@code /dev/shm} (or the temporary folder), deleted
-     * again by a shutdown hook; {@link Region#create} initialises an empty file.
-     *
-     * @param kind a word for the file name.
-     * @return the file.
-     */
-    /**
      * A fresh region with one section, {@code SLOTS} process slots and no watchdog, opened,
      * given to {@code module} (which opens what it needs before the attach), attached, and its
      * file deleted at once (the mapping stays).
@@ -268,20 +260,21 @@ final class SharedPools
         return opened;
     }
 
+    /**
+     * A unique name for a new region in {@code /dev/shm} (or the temporary folder), nothing there
+     * yet ({@link Region#create} refuses any existing file, an empty one too), deleted by a
+     * shutdown hook if the region is still there then.
+     *
+     * @param kind a word for the file name.
+     * @return the path.
+     */
     static Path newRegionFile(final String kind)
     {
         final Path shm = Paths.get("/dev/shm");
         final Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ?
             shm : Paths.get(System.getProperty("java.io.tmpdir"));
-        try
-        {
-            final Path file = Files.createTempFile(dir, "shmtx-stress-" + kind + "-", ".region");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> Region.delete(file), "shmtx-stress-delete-" + kind));
-            return file;
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot create a region file in " + dir, ex);
-        }
+        final Path file = dir.resolve("shmtx-stress-" + kind + "-" + UUID.randomUUID() + ".region");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> Region.delete(file), "shmtx-stress-delete-" + kind));
+        return file;
     }
 }
