@@ -7,12 +7,10 @@ import io.shmtx.pool.PoolConfig;
 import io.shmtx.pool.TieredPool;
 import io.shmtx.refcount.RefCountConfig;
 import io.shmtx.refcount.RefCounts;
-import io.shmtx.region.ProcessTableDescriptor;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionConfig;
 import io.shmtx.region.RegionDescriptor;
 import io.shmtx.region.RegionInfo;
-import io.shmtx.region.RootsDescriptor;
 import io.shmtx.region.SectionSpec;
 
 import java.io.PrintWriter;
@@ -253,7 +251,7 @@ final class CreateCommand implements Callable<Integer>
      */
     private void checkSize(final RegionConfig config)
     {
-        final long needed = neededSize(config);
+        final long needed = config.neededSize();
         if (needed > RegionDescriptor.MAX_REGION_SIZE)
         {
             throw new ParameterException(spec.commandLine(), "the sections need " + needed
@@ -266,27 +264,6 @@ final class CreateCommand implements Callable<Integer>
             throw new ParameterException(spec.commandLine(), "invalid value for --size: size=" + config.size()
                 + " is too small: the sections need " + needed + " bytes (--size 0 gives just what they need)");
         }
-    }
-
-    /**
-     * Bytes a region of {@code config} needs: the header page, then the process table, the roots
-     * and each section, each starting on a page boundary (the region module's layout; a test
-     * checks that a region of exactly this size is created and one page less is refused).
-     */
-    private static long neededSize(final RegionConfig config)
-    {
-        long needed = RegionDescriptor.HEADER_LENGTH + pages((long)config.processSlots() * ProcessTableDescriptor.SLOT_SIZE)
-            + pages((long)config.rootSlots() * RootsDescriptor.SLOT_SIZE);
-        for (final SectionSpec section : config.sections())
-        {
-            needed += pages(section.length());
-        }
-        return needed;
-    }
-
-    private static long pages(final long length)
-    {
-        return RegionDescriptor.align(length, RegionDescriptor.PAGE_SIZE);
     }
 
     /** The option behind a {@link RegionConfig} message, which names the config field ("processSlots=0 ..."). */

@@ -145,6 +145,18 @@ public final class RegionConfig
     }
 
     /**
+     * Bytes a region of this configuration needs: the header page, the process table, the roots
+     * and each section, each on a page boundary. A {@link #size()} below it, or a value above
+     * {@link RegionDescriptor#MAX_REGION_SIZE}, is refused when the region is created.
+     *
+     * @return the bytes needed (0 in {@link #size()} makes the region exactly this large).
+     */
+    public long neededSize()
+    {
+        return RegionHeader.place(this, new java.util.ArrayList<>());
+    }
+
+    /**
      * Sections reserved by modules, in layout order after the process table and roots.
      *
      * @return the sections.

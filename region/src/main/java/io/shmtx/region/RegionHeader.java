@@ -51,6 +51,30 @@ final class RegionHeader
     static RegionHeader layout(final Path file, final RegionConfig config)
     {
         final List<Section> sections = new ArrayList<>();
+        final long needed = place(config, sections);
+        final long size = config.size() == 0 ? needed : align(config.size(), PAGE_SIZE);
+        if (needed > MAX_REGION_SIZE)
+        {
+            throw new RegionException(file, "sections need " + needed + " bytes, more than the largest region "
+                + MAX_REGION_SIZE + " bytes");
+        }
+        if (size < needed)
+        {
+            throw new RegionException(file, "size=" + config.size() + " is too small: the sections need " + needed + " bytes");
+        }
+        return new RegionHeader(size, config.processSlots(), config.rootSlots(), config.heartbeatInterval().toMillis(),
+            System.currentTimeMillis(), ProcessHandle.current().pid(), sections);
+    }
+
+    /**
+     * Places the process table, the roots and each section of {@code config} one after the other,
+     * each on a page boundary, adding them to {@code sections}.
+     *
+     * @return the bytes they need (the end of the last one); past {@link RegionDescriptor#MAX_REGION_SIZE}
+     *         placing stops and the value only tells that it is too large.
+     */
+    static long place(final RegionConfig config, final List<Section> sections)
+    {
         long offset = HEADER_LENGTH;
         final long processTableLength = (long)config.processSlots() * ProcessTableDescriptor.SLOT_SIZE;
         sections.add(new Section(SectionSpec.PROCESS_TABLE, offset, processTableLength, false));
@@ -67,19 +91,7 @@ final class RegionHeader
                 break;
             }
         }
-        final long needed = offset;
-        final long size = config.size() == 0 ? needed : align(config.size(), PAGE_SIZE);
-        if (needed > MAX_REGION_SIZE)
-        {
-            throw new RegionException(file, "sections need " + needed + " bytes, more than the largest region "
-                + MAX_REGION_SIZE + " bytes");
-        }
-        if (size < needed)
-        {
-            throw new RegionException(file, "size=" + config.size() + " is too small: the sections need " + needed + " bytes");
-        }
-        return new RegionHeader(size, config.processSlots(), config.rootSlots(), config.heartbeatInterval().toMillis(),
-            System.currentTimeMillis(), ProcessHandle.current().pid(), sections);
+        return offset;
     }
 
     /**
