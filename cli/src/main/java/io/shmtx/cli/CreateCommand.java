@@ -11,7 +11,6 @@ import io.shmtx.region.Region;
 import io.shmtx.region.RegionConfig;
 import io.shmtx.region.RegionDescriptor;
 import io.shmtx.region.RegionInfo;
-import io.shmtx.region.SectionSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
