@@ -778,19 +778,19 @@ public final class LockManager implements AutoCloseable
     {
         if (cell < 0 || cell >= totalCells())
         {
-            throw new IllegalStateException("region " + file + ": transaction cell " + cell + " is outside the "
+            throw new LockTableCorruptException(file, cell, -1, "transaction cell " + cell + " is outside the "
                 + totalCells() + " cells of the lock table (a corrupt lock entry)");
         }
         final long id = buffer.getLongVolatile(cellOffset(cell) + CELL_ID);
         if (!validCellId(id, cell))
         {
-            throw new IllegalStateException(corruptCellId(cell, id));
+            throw new LockTableCorruptException(file, cell, -1, corruptCellId(cell, id));
         }
     }
 
     private String corruptCellId(final int cell, final long id)
     {
-        return "region " + file + ": transaction cell " + cell + " (slot " + cell / cellsPerSlot + ") holds id 0x"
+        return "transaction cell " + cell + " (slot " + cell / cellsPerSlot + ") holds id 0x"
             + Long.toHexString(id) + ", which names cell " + ((id & 0xFFFF) - 1) + " sequence " + (id >>> 16)
             + " (a corrupt transaction cell)";
     }

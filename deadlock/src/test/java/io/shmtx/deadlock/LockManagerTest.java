@@ -336,7 +336,10 @@ class LockManagerTest
             assertEquals(AbortReason.TIMEOUT, ex.reason());
             assertEquals(0, f.locks.stats().get("wounds"));
             assertArrayEquals(before, others.get(), "nothing outside the entry asked for was written");
-            assertThrows(IllegalStateException.class, () -> f.locks.markVictim(f.locks.totalCells() + 1, AbortReason.WOUNDED));
+            final LockTableCorruptException beyond = assertThrows(LockTableCorruptException.class,
+                () -> f.locks.markVictim(f.locks.totalCells() + 1, AbortReason.WOUNDED));
+            assertEquals(f.locks.totalCells() + 1, beyond.cell());
+            assertEquals(f.region.file(), beyond.file());
         }
     }
 
@@ -465,8 +468,10 @@ class LockManagerTest
             final long stranger = other.cell() + 1L;
             final long corrupt = (tx.cell() + 1L) << 32 | stranger << 16; // lane 1 overwritten, tx's id planted in lane 2
             f.locks.buffer().putLongVolatile(readers, corrupt);
-            final IllegalStateException ex = assertThrows(IllegalStateException.class, tx::commit);
+            final LockTableCorruptException ex = assertThrows(LockTableCorruptException.class, tx::commit);
             assertTrue(ex.getMessage().contains("lock entry " + index + " reader lane 1 holds cell id " + stranger), ex.getMessage());
+            assertEquals(index, ex.entry());
+            assertEquals(tx.cell(), ex.cell());
             assertTrue(ex.getMessage().contains(f.region.file().toString()), ex.getMessage());
             assertEquals(corrupt, f.locks.buffer().getLongVolatile(readers), "the mismatching word is left as found");
             assertTrue(tx.held().isEmpty());
@@ -533,12 +538,14 @@ class LockManagerTest
             final long forged = (1L << 16) | (old.cell() + 1); // names old's cell
             f.locks.buffer().putLongVolatile(idWord, forged);
             final long state = f.locks.buffer().getLongVolatile(stateWord);
-            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
+            final LockTableCorruptException ex = assertThrows(LockTableCorruptException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
             assertTrue(ex.getMessage().contains("transaction cell " + young.cell() + " ") && ex.getMessage().contains("0x"
                 + Long.toHexString(forged)) && ex.getMessage().contains("corrupt"), ex.getMessage());
-            assertThrows(IllegalStateException.class, () -> f.locks.markVictim(young.cell(), AbortReason.WOUNDED));
+            assertTrue(ex.getMessage().contains(f.region.file().toString()), ex.getMessage());
+            assertEquals(young.cell(), ex.cell());
+            assertThrows(LockTableCorruptException.class, () -> f.locks.markVictim(young.cell(), AbortReason.WOUNDED));
             f.locks.setPolicy(LockPolicy.WOUND_WAIT);
-            assertThrows(IllegalStateException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
+            assertThrows(LockTableCorruptException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
             assertEquals(state, f.locks.buffer().getLongVolatile(stateWord), "the corrupt cell was not wounded");
             assertEquals(0, f.locks.stats().get("wounds"));
             assertTrue(f.locks.waitForGraphText().contains("CORRUPT"), f.locks.waitForGraphText());
