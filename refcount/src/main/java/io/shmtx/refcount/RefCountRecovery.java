@@ -24,8 +24,9 @@ import org.agrona.concurrent.AtomicBuffer;
 /**
  * Recovery step 3 of DESIGN's order: drop the references a dead process held and free what
  * reaches zero. See {@link RefCounts} for the rules; this class adds the recoverer's own crash
- * safety: one recoverer at a time (recovery lock word, taken over from a dead holder, and one
- * thread of this process at a time) and a one-record journal of the count word it holds, in
+ * safety: one recoverer at a time (a recovery lock word holding the recovery's claim token, taken
+ * over from a dead holder: recoveries in two threads of one process exclude each other through it
+ * as recoveries in two processes do) and a one-record journal of the count word it holds, in
  * phases LOCKING, APPLY, DONE ({@link RefCountDescriptor#JOURNAL_FLAGS_OFFSET}), so a successor
  * finishes a half-applied entry instead of subtracting it twice and unlocks a word the dead
  * recoverer held. A corrupt count word ({@link RefCounts#wordProblem}) is never locked or waited
@@ -36,7 +37,12 @@ final class RefCountRecovery implements RecoveryStep
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final RefCounts refs;
-    /** The shared recovery lock names this attachment, not a thread: one thread of it at a time. */
+    /**
+     * Held by the thread running a recovery of this object: a recovery started again on that
+     * thread from within (a zero callback) fails at once instead of waiting for the shared lock its
+     * own outer recovery holds. (The shared lock, in each recovery claim's name, excludes every other
+     * recoverer, of this process or another.)
+     */
     private final ReentrantLock local = new ReentrantLock();
 
     RefCountRecovery(final RefCounts refs)
@@ -62,27 +68,27 @@ final class RefCountRecovery implements RecoveryStep
         return SectionSpec.REFCOUNT;
     }
 
+    /**
+     * Drops what {@code dead} held, in the name of this recovery's claim on the slot: the recovery
+     * lock holds {@link Region#recoveryToken} and the words and journal it holds name the dead
+     * slot itself (no other process uses that slot while it is claimed), so it needs no attachment.
+     */
     @Override
     public String recover(final Region region, final DeadProcess dead)
     {
-        final int me = region.slot();
-        if (me < 0)
-        {
-            throw new IllegalStateException("reference-count recovery needs an attached process");
-        }
         if (local.isHeldByCurrentThread())
         {
             // a zero callback run by this recovery recovered again: the journal is in use
             throw new IllegalStateException("reference-count recovery of slot " + dead.slot()
                 + " started from within another one on the same thread (retried on the next pass)");
         }
+        final long mine = region.recoveryToken(dead.slot());
         final AtomicBuffer buffer = refs.buffer();
         final int lock = refs.base() + RECOVERY_LOCK_OFFSET;
-        final long mine = region.ownerToken();
         local.lock();
         try
         {
-            return recover(region, dead, buffer, lock, mine, me);
+            return recover(region, dead, buffer, lock, mine, dead.slot());
         }
         finally
         {
@@ -230,7 +236,7 @@ final class RefCountRecovery implements RecoveryStep
         buffer.putLong(journal + JOURNAL_WORD_OFFSET, lockedStored(newWord, me));
         buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, JOURNAL_APPLY | (free ? JOURNAL_FREE : 0));
         refs.hook(RefCounts.STEP_RECOVERY_JOURNALED);
-        apply(buffer, word, handle, s, lockedStored(newWord, me), free);
+        apply(buffer, word, handle, s, lockedStored(newWord, me), free, me);
         return (corrupt ? 0 : (int)Math.min(contribution, MAX_COUNT) << 1) | (free ? 1 : 0);
     }
 
@@ -281,16 +287,17 @@ final class RefCountRecovery implements RecoveryStep
 
     /**
      * Stores the journal's word (locked by the journal's writer: a replay keeps that name, so the
-     * journal stays true if the replayer dies too), frees the block if asked, clears the dead slot's
-     * entries (each idempotent), marks the journal DONE, then unlocks.
+     * journal stays true if the replayer dies too), frees the block if asked (in the name of
+     * {@code freeAs}, the slot this recovery has claimed: see {@link RefCounts#freeInRecovery}),
+     * clears the dead slot's entries (each idempotent), marks the journal DONE, then unlocks.
      */
     private void apply(final AtomicBuffer buffer, final int word, final long handle, final int s, final long lockedWord,
-        final boolean free)
+        final boolean free, final int freeAs)
     {
         buffer.putLongVolatile(word, lockedWord);
         if (free && refs.pool().isLive(handle))
         {
-            refs.freeBlock(handle);
+            refs.freeInRecovery(handle, freeAs);
         }
         refs.clearEntries(s, handle);
         buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, JOURNAL_DONE);
@@ -354,7 +361,7 @@ final class RefCountRecovery implements RecoveryStep
         }
         if (heldByWriter && (flags & JOURNAL_APPLY) != 0 && generation(current) == generation(journalWord))
         {
-            apply(buffer, word, handle, (int)deadSlot, journalWord, (flags & JOURNAL_FREE) != 0); // dead slot range-checked
+            apply(buffer, word, handle, (int)deadSlot, journalWord, (flags & JOURNAL_FREE) != 0, me); // dead slot range-checked
             return "replayed the " + what + "; ";
         }
         if (heldByWriter && flags == JOURNAL_DONE && current == journalWord)

@@ -80,9 +80,12 @@ import org.agrona.concurrent.AtomicBuffer;
  * Free the block if that brings the count to zero (or s's entry was PENDING, or s died sharing it)
  * unless the block is already free.
  *
- * <p>One recoverer works at a time (a lock word in the section, taken over from a dead recoverer,
- * and one thread per process), and it keeps a journal of the one word it holds, naming itself as
- * writer: the handle and phase LOCKING before it locks the word (STORED, in its own name) with the
+ * <p>One recoverer works at a time (a lock word in the section holding the recovery's claim,
+ * {@link Region#recoveryToken}, so two recoveries exclude each other in one process as in two;
+ * taken over from a dead recoverer), and it keeps a journal of the one word it holds, naming
+ * itself as writer: a recoverer locks words and writes the journal in the name of the dead slot it
+ * recovers (nobody else acts in that slot's name while it is claimed, and the recoverer need not
+ * be attached), so a lock by the dead slot stays distinguishable by STORED and by the journal: the handle and phase LOCKING before it locks the word (STORED, in its own name) with the
  * word as it found it before each CAS, the word it will store and phase APPLY before it changes
  * anything, phase DONE once the word is stored, the block freed and the dead slot's entries
  * cleared, and an empty journal once the word is unlocked. The next recoverer first replays a
@@ -730,6 +733,21 @@ public final class RefCounts implements AutoCloseable
         {
             throw new IllegalStateException("region " + file + " is closed: its reference counts cannot be used");
         }
+    }
+
+    /**
+     * Frees a block whose count a recovery brought to zero, in the name of {@code deadSlot}, the
+     * slot that recovery has claimed: the zero callbacks run, then the pool hands the block to
+     * that slot, and the pool's recovery step (after this one) returns it to its free list. Needs
+     * no attachment and no thread cache (see {@link TieredPool#freeInRecovery}).
+     */
+    void freeInRecovery(final long handle, final int deadSlot)
+    {
+        for (final LongConsumer listener : zeroListeners)
+        {
+            listener.accept(handle);
+        }
+        pool.freeInRecovery(handle, deadSlot);
     }
 
     void freeBlock(final long handle)
