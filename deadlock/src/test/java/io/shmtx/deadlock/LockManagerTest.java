@@ -557,4 +557,41 @@ class LockManagerTest
             assertEquals(Decision.GRANTED, old.tryLock(50, LockMode.EXCLUSIVE));
         }
     }
+
+    /**
+     * validate() names what no live transaction leaves, without attaching: a lock held by a cell
+     * of a free slot, an id beyond the cells, a waiter count above the waiters; live locks are not
+     * problems.
+     */
+    @Test
+    void validateNamesWhatNoLiveTransactionLeavesWithoutAttaching() throws Exception
+    {
+        try (LockFixture f = fixture(LockPolicy.WAIT_DIE); Txn tx = f.locks.begin();
+            io.shmtx.region.Region viewer = io.shmtx.region.Region.open(f.region.file(), Duration.ZERO))
+        {
+            final LockManager unattached = LockManager.open(viewer);
+            assertEquals(Decision.GRANTED, tx.tryLock(5, LockMode.EXCLUSIVE));
+            assertEquals(Decision.GRANTED, tx.tryLock(6, LockMode.SHARED));
+            assertEquals(List.of(), unattached.validate(), "live locks are no problem");
+
+            final int freeCell = (f.region.slot() + 1) * f.locks.cellsPerSlot(); // a cell of the next slot, free
+            final int abandoned = f.locks.entryOffset(f.locks.lockIndex(7));
+            f.locks.buffer().putLongVolatile(abandoned + LockTableDescriptor.ENTRY_OWNER, freeCell + 1);
+            final int beyond = f.locks.entryOffset(f.locks.lockIndex(8));
+            f.locks.buffer().putLongVolatile(beyond + LockTableDescriptor.ENTRY_READERS, f.locks.totalCells() + 1L);
+            final int waiters = f.locks.entryOffset(f.locks.lockIndex(9)) + LockTableDescriptor.ENTRY_WAITERS;
+            f.locks.buffer().putLongVolatile(waiters, 2);
+            final String problems = unattached.validate().toString();
+            assertTrue(problems.contains("lock entry " + f.locks.lockIndex(7) + " owner is held by cell " + freeCell + " of free slot "
+                + (f.region.slot() + 1)), problems);
+            assertTrue(problems.contains("lock entry " + f.locks.lockIndex(8) + " reader lane 0 names cell " + f.locks.totalCells()
+                + ", beyond the"), problems);
+            assertTrue(problems.contains("lock entry " + f.locks.lockIndex(9) + ": waiter count 2 but 0 transactions wait"), problems);
+            assertEquals(3, unattached.validate().size(), problems);
+            f.locks.buffer().putLongVolatile(abandoned + LockTableDescriptor.ENTRY_OWNER, 0);
+            f.locks.buffer().putLongVolatile(beyond + LockTableDescriptor.ENTRY_READERS, 0);
+            f.locks.buffer().putLongVolatile(waiters, 0);
+            assertEquals(-1, viewer.slot());
+        }
+    }
 }

@@ -17,9 +17,12 @@ import io.shmtx.region.SectionSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -1141,6 +1144,208 @@ public final class RefCounts implements AutoCloseable
             }
         }
         return orphans;
+    }
+
+    /**
+     * Checks the reference counts for what no live update leaves: corrupt count words, words
+     * locked by a free or dead slot (the next operation, or the slot's recovery, unlocks them), a
+     * count that differs from the references the ledgers of every slot not free hold (or stands on
+     * a freed block), ledgers of free slots that still hold references, ledger entries that name
+     * no block, and a recovery lock or journal left by a recoverer that is gone (the next recovery
+     * takes them over). Reads only; needs no attachment; O(blocks + slots x ledger capacity).
+     * Words locked by a live slot are skipped (an update under way); a count is compared only
+     * between two equal readings of its word, and a mismatch is read again a millisecond later
+     * before it is reported, so a live update does not show as a problem.
+     *
+     * @return one line per problem, naming the handle or slot and the values; empty when consistent.
+     * @throws IllegalStateException when the region is closed.
+     */
+    public List<String> validate()
+    {
+        checkOpen();
+        final List<String> problems = new ArrayList<>();
+        recoveryProblems(problems);
+        final Map<Long, Long> holdings = holdings(problems);
+        final BitSet slotLive = new BitSet();
+        for (int s = 0; s < processSlots; s++)
+        {
+            if (!ownerGone(s))
+            {
+                slotLive.set(s);
+            }
+        }
+        final Set<Long> counted = new HashSet<>();
+        for (int t = 0; t < tierCount; t++)
+        {
+            for (int i = 0; i < blockCount[t]; i++)
+            {
+                final String problem = countProblem(t, i, holdings, slotLive, counted);
+                if (problem != null)
+                {
+                    problems.add(problem);
+                }
+            }
+        }
+        for (final Map.Entry<Long, Long> held : holdings.entrySet())
+        {
+            if (held.getValue() > 0 && !counted.contains(held.getKey()))
+            {
+                final long handle = held.getKey();
+                final long w = buffer.getLongVolatile(countsBase[Handles.tier(handle)] + Handles.index(handle) * Long.BYTES);
+                if (generation(w) != Handles.generation(handle) && lockOwner(w) < 0)
+                {
+                    problems.add("the ledgers hold " + held.getValue() + " references to handle " + Handles.toString(handle)
+                        + ", whose count word 0x" + Long.toHexString(w) + " counts generation " + generation(w));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** The recovery lock and journal: a gone holder's lock, or a journal with no recoverer working. */
+    private void recoveryProblems(final List<String> problems)
+    {
+        final long holder = buffer.getLongVolatile(base + RECOVERY_LOCK_OFFSET);
+        final boolean held = holder != 0 && !region.isOwnerGone(holder);
+        if (holder != 0 && !held)
+        {
+            problems.add("the recovery lock is held by 0x" + Long.toHexString(holder) + ", a recoverer that is gone"
+                + " (the next recovery takes it over)");
+        }
+        final long flags = buffer.getLongVolatile(base + JOURNAL_FLAGS_OFFSET);
+        if (flags != 0 && !held)
+        {
+            problems.add("the recovery journal (flags 0x" + Long.toHexString(flags) + ", handle 0x"
+                + Long.toHexString(buffer.getLongVolatile(base + JOURNAL_HANDLE_OFFSET)) + ") was left by a recoverer that is gone"
+                + " (the next recovery replays it)");
+        }
+    }
+
+    /**
+     * References held per handle by every slot that is not free (a dead slot's count until its
+     * recovery); notes ledger entries of free slots that hold references, and entries naming no
+     * block. PENDING entries count as holding nothing.
+     */
+    private Map<Long, Long> holdings(final List<String> problems)
+    {
+        final Map<Long, Long> holdings = new HashMap<>();
+        for (int s = 0; s < processSlots; s++)
+        {
+            final boolean free = ProcessTableDescriptor.state(region.slotStateWord(s)) == ProcessTableDescriptor.STATE_FREE;
+            final int ledger = ledgerOffset(s);
+            for (int i = 0; i < ledgerCapacity; i++)
+            {
+                final int entry = ledger + i * ENTRY_SIZE;
+                final long key = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
+                final long held = buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET);
+                if (key == 0 || held == 0)
+                {
+                    continue;
+                }
+                if (free)
+                {
+                    problems.add("slot " + s + " is free but its ledger holds " + held + " for handle 0x" + Long.toHexString(key));
+                }
+                else if (!namesBlock(key) || held < PENDING_FREE)
+                {
+                    problems.add("the ledger of slot " + s + " holds " + held + " for handle 0x" + Long.toHexString(key)
+                        + (namesBlock(key) ? ", not a holding" : ", which names no block"));
+                }
+                else if (held > 0)
+                {
+                    holdings.merge(key, held, Long::sum);
+                }
+            }
+        }
+        return holdings;
+    }
+
+    private boolean namesBlock(final long handle)
+    {
+        final int tier = Handles.tier(handle);
+        final int index = Handles.index(handle);
+        return tier >= 0 && tier < tierCount && index >= 0 && index < blockCount[tier];
+    }
+
+    /**
+     * The problem of block {@code i} of tier {@code t}'s count word, or {@code null}; adds the
+     * handle it counts to {@code counted}.
+     */
+    private String countProblem(final int t, final int i, final Map<Long, Long> holdings, final BitSet slotLive,
+        final Set<Long> counted)
+    {
+        final int word = countsBase[t] + i * Long.BYTES;
+        long w = buffer.getLongVolatile(word);
+        final String corrupt = wordProblem(w);
+        final long handle = Handles.handle(t, generation(w), i);
+        counted.add(handle);
+        if (corrupt != null)
+        {
+            return "the count word 0x" + Long.toHexString(w) + " of handle " + Handles.toString(handle) + " is corrupt: " + corrupt;
+        }
+        final int owner = lockOwner(w);
+        if (owner >= 0)
+        {
+            if (slotLive.get(owner))
+            {
+                return null; // an update under way
+            }
+            return "the count word 0x" + Long.toHexString(w) + " of handle " + Handles.toString(handle) + " is locked by "
+                + (ProcessTableDescriptor.state(region.slotStateWord(owner)) == ProcessTableDescriptor.STATE_FREE
+                ? "free slot " + owner + " (the next operation on it unlocks it)" : "dead slot " + owner + " (its recovery unlocks it)");
+        }
+        for (int reading = 0; reading < 2; reading++)
+        {
+            final int count = RefCountDescriptor.count(w);
+            final long held = holdings.getOrDefault(handle, 0L);
+            if (count == 0 && held == 0 || buffer.getLongVolatile(word) != w)
+            {
+                return null; // nothing counted, or an update went by: its next reading is its own
+            }
+            if (count > 0 && !pool.isLive(handle))
+            {
+                return "handle " + Handles.toString(handle) + " has count " + count + " but its block is free (or reused)";
+            }
+            if (count == held)
+            {
+                return null;
+            }
+            if (reading == 1)
+            {
+                return "handle " + Handles.toString(handle) + " has count " + count + " but the ledgers hold " + held + " references";
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            holdings.putAll(holdingsOf(handle));
+            w = buffer.getLongVolatile(word);
+            if (lockOwner(w) >= 0 || Handles.handle(t, generation(w), i) != handle)
+            {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** The references to {@code handle} held by every slot that is not free, read again. */
+    private Map<Long, Long> holdingsOf(final long handle)
+    {
+        long held = 0;
+        for (int s = 0; s < processSlots; s++)
+        {
+            if (ProcessTableDescriptor.state(region.slotStateWord(s)) == ProcessTableDescriptor.STATE_FREE)
+            {
+                continue;
+            }
+            final int ledger = ledgerOffset(s);
+            for (int i = 0; i < ledgerCapacity; i++)
+            {
+                final int entry = ledger + i * ENTRY_SIZE;
+                if (buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET) == handle)
+                {
+                    held += Math.max(0, buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET));
+                }
+            }
+        }
+        return Map.of(handle, held);
     }
 
     // ------------------------------------------------------------------ for recovery
