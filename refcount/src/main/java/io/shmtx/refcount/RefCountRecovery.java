@@ -30,7 +30,8 @@ import org.agrona.concurrent.AtomicBuffer;
  * phases LOCKING, APPLY, DONE ({@link RefCountDescriptor#JOURNAL_FLAGS_OFFSET}), so a successor
  * finishes a half-applied entry instead of subtracting it twice and unlocks a word the dead
  * recoverer held. A corrupt count word ({@link RefCounts#wordProblem}) is never locked or waited
- * for: it is left as found and named in the summary, and the rest of the dead slot is recovered.
+ * for: it is left as found and named in the summary, and the rest of the dead slot is recovered;
+ * so is a word locked by the recovering process's own attachment that none of its threads holds.
  */
 final class RefCountRecovery implements RecoveryStep
 {
@@ -185,14 +186,14 @@ final class RefCountRecovery implements RecoveryStep
         final long w;
         try
         {
-            w = lock(buffer, word, me, s, handle);
+            w = lock(region, buffer, word, me, s, handle);
         }
         catch (final RuntimeException ex)
         {
             emptyJournal(buffer); // the word was not locked
             throw ex;
         }
-        final String problem = refs.wordProblem(w);
+        final String problem = lockProblem(w, s);
         if (problem != null)
         {
             emptyJournal(buffer); // not locked either: nothing to subtract from
@@ -241,16 +242,36 @@ final class RefCountRecovery implements RecoveryStep
     }
 
     /**
+     * Why {@link #lock} returned {@code w} without locking it, or {@code null} when it locked it:
+     * the word is corrupt, or it is locked by this process's own attachment and none of its
+     * threads holds it (nobody will unlock it while this process stays attached).
+     */
+    private String lockProblem(final long w, final int s)
+    {
+        final String problem = refs.wordProblem(w);
+        if (problem != null || lockOwner(w) < 0 || lockOwner(w) == s)
+        {
+            return problem;
+        }
+        return "it is locked by slot " + lockOwner(w) + ", this recovering process's own attachment, but none of its"
+            + " threads holds it (" + RefCounts.OWN_LEFTOVER + ")";
+    }
+
+    /**
      * Locks {@code handle}'s count word for this recoverer (with STORED) once it is unlocked or
      * held by the dead slot {@code s}, the word as found in the journal first (a successor puts it
      * back if this recoverer dies before APPLY: a lock of {@code s} keeps meaning what it meant).
-     * A corrupt word is returned as found, not locked and not waited for.
+     * A corrupt word is returned as found, not locked and not waited for; so is a word locked by
+     * this process's own attachment that none of its threads holds (dropped at once when none of
+     * them has used the reference counts yet: see {@link RefCounts#dropOwnLeftover}).
      *
-     * @return the word as it was before this lock, or the corrupt word found.
+     * @return the word as it was before this lock, or the word found when not locked (see {@link #lockProblem}).
      */
-    private long lock(final AtomicBuffer buffer, final int word, final int me, final int s, final long handle)
+    private long lock(final Region region, final AtomicBuffer buffer, final int word, final int me, final int s,
+        final long handle)
     {
         final long deadline = System.nanoTime() + WAIT_NANOS;
+        final LeftoverProbe probe = new LeftoverProbe();
         while (true)
         {
             final long w = buffer.getLongVolatile(word);
@@ -268,7 +289,18 @@ final class RefCountRecovery implements RecoveryStep
                 }
                 continue;
             }
-            if (owner != me && refs.ownerGone(owner))
+            if (owner == region.slot())
+            {
+                if (refs.dropOwnLeftover(word, w))
+                {
+                    continue;
+                }
+                if (probe.leftover(refs, word, w, handle, -1))
+                {
+                    return w; // nobody will unlock it while this process stays attached: left as found
+                }
+            }
+            else if (owner != me && refs.ownerGone(owner))
             {
                 if (refs.releaseAbandoned(word, w, owner))
                 {

@@ -105,6 +105,15 @@ import org.agrona.concurrent.AtomicBuffer;
  * {@link #count}, throw {@link RefCountException} at once and change nothing (nobody will ever
  * unlock it, so nobody waits for it or runs recovery for it), and recovery leaves it as found,
  * names it in its summary and recovers the rest of the dead slot.
+ * <p>A word locked by a process's own slot is its own business: each thread names the handle in
+ * its cell from before it locks the word until after it unlocks it, so the process can tell when
+ * none of its threads holds such a lock (corrupt, or left by an earlier attachment of the slot
+ * that gave the slot back mid-update). Before this object's first update no thread of it holds
+ * any word, so every lock of its slot is such a leftover and is dropped, keeping the count
+ * ({@link #dropOwnLeftover}); after that, an operation that meets one fails within milliseconds
+ * ({@link LeftoverProbe}) instead of waiting 10 s, and a recovery run by this process leaves it
+ * as found and names it, recovering the rest of the dead slot: nobody would unlock it while this
+ * process stays attached (its detach frees the slot, and then the next operation drops it).
  */
 public final class RefCounts implements AutoCloseable
 {
@@ -134,6 +143,8 @@ public final class RefCounts implements AutoCloseable
     private volatile List<DroppedReference> droppedAtClose = List.of();
     private volatile ScheduledExecutorService graceTimer;
     private volatile boolean closed;
+    /** Whether a thread of this object has taken a cell (guarded by this object's monitor). */
+    private boolean cellsTaken;
     /** Set by close(): a count reaching zero frees at once (the grace timer is gone). */
     private volatile boolean closing;
     /** Crash injection for tests: called at each numbered step of an update and of a recovery. */
@@ -546,7 +557,7 @@ public final class RefCounts implements AutoCloseable
         final long before;
         try
         {
-            before = lock(word, me, handle);
+            before = lock(word, me, cell, handle);
         }
         catch (final RuntimeException ex)
         {
@@ -611,16 +622,21 @@ public final class RefCounts implements AutoCloseable
     /**
      * Locks a count word for {@code me}; a waiter that finds the owner dead runs recovery. A
      * corrupt word is refused at once, unchanged: nobody will unlock it, and recovering its
-     * impossible owner would change nothing.
+     * impossible owner would change nothing. So is, within a few milliseconds, a word locked by
+     * this attachment's own slot that none of its threads holds ({@link LeftoverProbe}): nobody
+     * would unlock it while this process stays attached.
      *
+     * @param cell the caller's cell (its own intent names the handle).
      * @return the word as it was, unlocked.
-     * @throws RefCountException when the word is corrupt, or stays locked by a live slot.
+     * @throws RefCountException when the word is corrupt, or locked by this slot with no thread
+     *                           of it holding it, or stays locked by a live slot.
      */
-    private long lock(final int word, final int me, final long handle)
+    private long lock(final int word, final int me, final int cell, final long handle)
     {
         final long deadline = System.nanoTime() + WAIT_NANOS;
         long nextCheck = 0;
         int spins = 0;
+        LeftoverProbe probe = null;
         while (true)
         {
             final long w = buffer.getLongVolatile(word);
@@ -635,10 +651,20 @@ public final class RefCounts implements AutoCloseable
             }
             checkWord(handle, w); // from here on the owner is a slot of the process table
             final long now = System.nanoTime();
-            if (owner != me && now > nextCheck)
+            if (now > nextCheck)
             {
                 nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
-                if (ownerGone(owner) && !releaseAbandoned(word, w, owner))
+                if (owner == me)
+                {
+                    probe = probe == null ? new LeftoverProbe() : probe;
+                    if (probe.leftover(this, word, w, handle, cell))
+                    {
+                        throw new RefCountException(file, "the count word 0x" + Long.toHexString(w) + " of handle "
+                            + Handles.toString(handle) + " is locked by slot " + me + ", this process's own, but none of its"
+                            + " threads holds it (" + OWN_LEFTOVER + "); left as found: it is unlocked once this process detaches");
+                    }
+                }
+                else if (ownerGone(owner) && !releaseAbandoned(word, w, owner))
                 {
                     region.recoverDeadSlots();
                 }
@@ -676,6 +702,52 @@ public final class RefCounts implements AutoCloseable
     {
         return ProcessTableDescriptor.state(region.slotStateWord(owner)) == ProcessTableDescriptor.STATE_FREE
             && buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w));
+    }
+
+    /**
+     * What a count word locked by a process's own slot, with none of its threads holding it, is
+     * (for messages).
+     */
+    static final String OWN_LEFTOVER = "a corrupt word, or one an earlier attachment of the slot left mid-update";
+
+    /**
+     * Drops a lock of this attachment's own slot on the word at {@code word} (reading {@code w})
+     * while no thread of this object has taken a cell yet: then none of them can hold a count
+     * word, so such a lock was left by an earlier attachment of the slot (or is corrupt), and
+     * nobody else will ever drop it. Exact: cells are taken under the same monitor. The word keeps
+     * its count and generation, as {@link #releaseAbandoned} does.
+     *
+     * @return whether the lock was dropped.
+     */
+    synchronized boolean dropOwnLeftover(final int word, final long w)
+    {
+        return !cellsTaken && lockOwner(w) == region.slot() && lockOwner(w) >= 0
+            && buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w));
+    }
+
+    /**
+     * Whether no thread of this attachment holds the count word of {@code handle} at {@code word},
+     * read as {@code w} locked by this attachment's slot: no cell of the slot other than
+     * {@code exceptCell} (the caller's own, or -1) names the handle (a thread names it in its
+     * cell from before it locks the word to after it unlocks it), and the word still reads
+     * {@code w} after the cells were read.
+     */
+    boolean heldByNoThread(final int word, final long w, final long handle, final int exceptCell)
+    {
+        final int me = region.slot();
+        if (me < 0 || lockOwner(w) != me)
+        {
+            return false;
+        }
+        for (int c = 0; c < cellsPerSlot; c++)
+        {
+            final int cell = cellOffset(me, c);
+            if (cell != exceptCell && buffer.getLongVolatile(cell + CELL_HANDLE_OFFSET) == handle)
+            {
+                return false;
+            }
+        }
+        return buffer.getLongVolatile(word) == w;
     }
 
     /**
@@ -972,6 +1044,11 @@ public final class RefCounts implements AutoCloseable
             throw new IllegalStateException("reference counts of region " + file + " are closed");
         }
         final int me = mySlot();
+        if (!cellsTaken)
+        {
+            dropOwnLeftovers(me);
+            cellsTaken = true;
+        }
         int index = leased.nextClearBit(0);
         if (index >= cellsPerSlot - 1)
         {
@@ -1000,6 +1077,29 @@ public final class RefCounts implements AutoCloseable
         }
         cells.set(cell);
         return cell;
+    }
+
+    /**
+     * Before this object's first update: unlocks every count word left locked by slot {@code me}
+     * (by an earlier attachment of the slot that gave it back mid-update, or corrupt), keeping its
+     * count and generation. No thread of this attachment holds a word yet (the caller holds the
+     * monitor cells are taken under), and no other process locks in this slot's name: each such
+     * lock is nobody's. O(blocks), once per attachment.
+     */
+    private void dropOwnLeftovers(final int me)
+    {
+        for (int t = 0; t < tierCount; t++)
+        {
+            for (int i = 0; i < blockCount[t]; i++)
+            {
+                final int word = countsBase[t] + i * Long.BYTES;
+                final long w = buffer.getLongVolatile(word);
+                if (lockOwner(w) == me)
+                {
+                    buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w));
+                }
+            }
+        }
     }
 
     private int mySlot()
