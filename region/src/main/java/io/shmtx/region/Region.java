@@ -621,8 +621,8 @@ public final class Region implements AutoCloseable
     }
 
     /**
-     * Recovers dead slots in turn until one is recovered completely, and keeps that one (claimed
-     * for this attachment before its lock byte is let go, so nobody can take it in between).
+     * Recovers dead slots in turn until one is recovered completely, and keeps that one: it becomes
+     * this attachment's without its lock byte ever being let go, so nobody can take it in between.
      *
      * @return the slot taken, or -1.
      */
