@@ -65,6 +65,10 @@ import org.agrona.concurrent.AtomicBuffer;
  */
 public final class LockManager implements AutoCloseable
 {
+    /** A process slot's standing, for {@link #validate()}: free, attached and alive, or dead (or being recovered). */
+    private static final int SLOT_FREE = 0;
+    private static final int SLOT_LIVE = 1;
+    private static final int SLOT_DEAD = 2;
     private final Region region;
     private final Path file;
     private final AtomicBuffer buffer;
@@ -778,19 +782,19 @@ public final class LockManager implements AutoCloseable
     {
         if (cell < 0 || cell >= totalCells())
         {
-            throw new IllegalStateException("region " + file + ": transaction cell " + cell + " is outside the "
+            throw new LockTableCorruptException(file, cell, -1, "transaction cell " + cell + " is outside the "
                 + totalCells() + " cells of the lock table (a corrupt lock entry)");
         }
         final long id = buffer.getLongVolatile(cellOffset(cell) + CELL_ID);
         if (!validCellId(id, cell))
         {
-            throw new IllegalStateException(corruptCellId(cell, id));
+            throw new LockTableCorruptException(file, cell, -1, corruptCellId(cell, id));
         }
     }
 
     private String corruptCellId(final int cell, final long id)
     {
-        return "region " + file + ": transaction cell " + cell + " (slot " + cell / cellsPerSlot + ") holds id 0x"
+        return "transaction cell " + cell + " (slot " + cell / cellsPerSlot + ") holds id 0x"
             + Long.toHexString(id) + ", which names cell " + ((id & 0xFFFF) - 1) + " sequence " + (id >>> 16)
             + " (a corrupt transaction cell)";
     }
@@ -905,6 +909,115 @@ public final class LockManager implements AutoCloseable
             }
         }
         return result;
+    }
+
+    /**
+     * Checks the lock table for what no live transaction leaves: ids beyond the table's cells
+     * (corrupt), locks held by cells of free slots (abandoned: the next requester clears them) or
+     * of dead slots (their recovery releases them), waiter counts above the transactions marked as
+     * waiting (a dead waiter's; the next ranking scan lowers them), cells of free slots not wiped,
+     * and cells whose id names another cell. Reads only; needs no attachment. A waiter count is
+     * judged from a scan of the marks between two equal readings of its word (whose change counter
+     * moves with every registration), so a live wait never shows as a problem.
+     *
+     * @return one line per problem, naming the entry or cell and the value; empty when consistent.
+     * @throws IllegalStateException when the region is closed.
+     */
+    public List<String> validate()
+    {
+        checkRegionOpen();
+        final int[] status = new int[processSlots];
+        for (int s = 0; s < processSlots; s++)
+        {
+            final int state = ProcessTableDescriptor.state(region.slotStateWord(s));
+            status[s] = state == ProcessTableDescriptor.STATE_FREE ? SLOT_FREE
+                : state == ProcessTableDescriptor.STATE_ATTACHED && region.isAlive(s) ? SLOT_LIVE : SLOT_DEAD;
+        }
+        final List<String> problems = new ArrayList<>();
+        for (int i = 0; i < lockCount; i++)
+        {
+            final int entry = entryOffset(i);
+            holderProblem(problems, i, "owner", (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1, status);
+            for (int w = 0; w < READER_WORDS; w++)
+            {
+                final long word = buffer.getLongVolatile(entry + ENTRY_READERS + w * Long.BYTES);
+                for (int lane = 0; lane < 4; lane++)
+                {
+                    holderProblem(problems, i, "reader lane " + (w * 4 + lane), (int)((word >>> (lane * 16)) & 0xFFFF) - 1, status);
+                }
+            }
+            waiterProblem(problems, i);
+        }
+        for (int c = 0; c < totalCells(); c++)
+        {
+            final long id = buffer.getLongVolatile(cellOffset(c) + CELL_ID);
+            if (status[c / cellsPerSlot] == SLOT_FREE)
+            {
+                for (int w = 0; w < CELL_SIZE; w += Long.BYTES)
+                {
+                    if (buffer.getLongVolatile(cellOffset(c) + w) != 0)
+                    {
+                        problems.add("transaction cell " + c + " of free slot " + c / cellsPerSlot + " is not wiped: word " + w / Long.BYTES
+                            + " is 0x" + Long.toHexString(buffer.getLongVolatile(cellOffset(c) + w)));
+                        break;
+                    }
+                }
+            }
+            else if (!validCellId(id, c))
+            {
+                problems.add(corruptCellId(c, id));
+            }
+        }
+        return problems;
+    }
+
+    private void holderProblem(final List<String> problems, final int index, final String where, final int cell, final int[] status)
+    {
+        if (cell < 0)
+        {
+            return;
+        }
+        if (cell >= totalCells())
+        {
+            problems.add("lock entry " + index + " " + where + " names cell " + cell + ", beyond the " + totalCells()
+                + " cells of the table (corrupt)");
+            return;
+        }
+        final int slot = cell / cellsPerSlot;
+        if (status[slot] == SLOT_FREE)
+        {
+            problems.add("lock entry " + index + " " + where + " is held by cell " + cell + " of free slot " + slot
+                + " (abandoned: the next requester clears it)");
+        }
+        else if (status[slot] == SLOT_DEAD)
+        {
+            problems.add("lock entry " + index + " " + where + " is held by cell " + cell + " of dead slot " + slot
+                + " (its recovery releases it)");
+        }
+    }
+
+    /** A waiter count above the marks found between two equal readings of its word. */
+    private void waiterProblem(final List<String> problems, final int index)
+    {
+        final int waiters = entryOffset(index) + ENTRY_WAITERS;
+        final long seen = buffer.getLongVolatile(waiters);
+        if (waiterCount(seen) == 0)
+        {
+            return;
+        }
+        int marked = 0;
+        for (int c = 0; c < totalCells(); c++)
+        {
+            if (waitingIndex(buffer.getLongVolatile(cellOffset(c) + CELL_WAITING)) == index)
+            {
+                marked++;
+            }
+        }
+        if (marked < waiterCount(seen) && buffer.getLongVolatile(waiters) == seen)
+        {
+            problems.add("lock entry " + index + ": waiter count " + waiterCount(seen) + " but " + marked
+                + " transactions wait for it (a dead waiter's count: the next ranking scan lowers it)");
+        }
     }
 
     /**

@@ -177,6 +177,8 @@ public final class Txn implements AutoCloseable
      * @throws IllegalArgumentException when {@code mode} is null.
      * @throws IllegalStateException    when the transaction has committed or was aborted by
      *                                  {@link #abort()} (restart it first), is closed, or its process detached.
+     * @throws LockTableCorruptException when a holder's transaction cell is corrupt (nothing is
+     *                                  decided on it: no die, no wound).
      */
     public void lock(final long key, final LockMode mode)
     {
@@ -290,6 +292,8 @@ public final class Txn implements AutoCloseable
      * @throws IllegalArgumentException when {@code mode} is null.
      * @throws IllegalStateException    when the transaction has committed or was aborted by
      *                                  {@link #abort()} (restart it first), is closed, or its process detached.
+     * @throws LockTableCorruptException when a holder's transaction cell is corrupt (nothing is
+     *                                  decided on it: no die, no wound).
      */
     public Decision tryLock(final long key, final LockMode mode)
     {
@@ -579,7 +583,7 @@ public final class Txn implements AutoCloseable
      * Clears the reader lane this transaction claimed, after checking it still holds our id: a
      * lane holding anything else means a corrupt entry (or bookkeeping), and is left as found.
      *
-     * @throws IllegalStateException on such a mismatch.
+     * @throws LockTableCorruptException on such a mismatch.
      */
     private void releaseReaderLane(final int index, final int entry, final int lane)
     {
@@ -591,7 +595,7 @@ public final class Txn implements AutoCloseable
             final long id = (word >>> shift) & 0xFFFF;
             if (id != cell + 1)
             {
-                throw new IllegalStateException("region " + manager.file() + ": lock entry " + index + " reader lane " + lane
+                throw new LockTableCorruptException(manager.file(), cell, index, "lock entry " + index + " reader lane " + lane
                     + " holds cell id " + id + " (word 0x" + Long.toHexString(word) + ") where transaction cell " + cell
                     + " (slot " + cell / manager.cellsPerSlot() + ") claimed it (id " + (cell + 1)
                     + "): a corrupt lock entry; the lane is left as found");
@@ -609,7 +613,7 @@ public final class Txn implements AutoCloseable
      * A lane found holding anything else is left as found and reported after the other locks are
      * released, so a corrupt entry does not keep the rest held.
      *
-     * @throws IllegalStateException naming the entry, lane and value of such a lane.
+     * @throws LockTableCorruptException naming the entry, lane and value of such a lane.
      */
     private void releaseAll()
     {
@@ -622,7 +626,7 @@ public final class Txn implements AutoCloseable
         {
             stopWaiting();
         }
-        IllegalStateException corrupt = null;
+        LockTableCorruptException corrupt = null;
         for (final Map.Entry<Integer, Integer> e : held.entrySet())
         {
             final int index = e.getKey();
@@ -643,7 +647,7 @@ public final class Txn implements AutoCloseable
                 {
                     releaseReaderLane(index, entry, lane);
                 }
-                catch (final IllegalStateException ex)
+                catch (final LockTableCorruptException ex)
                 {
                     // the other locks are still released: a corrupt entry must not keep the rest held
                     if (corrupt == null)
@@ -721,6 +725,8 @@ public final class Txn implements AutoCloseable
      *                               longer holds its id (a corrupt lock entry, left as found); its
      *                               other locks are released and the commit completes all the same.
      *                               {@link #abort()} and {@link #close()} report such a lane the same way.
+     * @throws LockTableCorruptException when a reader lane it claimed holds another id (left as
+     *                                   found; every other lock is released all the same).
      */
     public void commit()
     {

@@ -336,7 +336,10 @@ class LockManagerTest
             assertEquals(AbortReason.TIMEOUT, ex.reason());
             assertEquals(0, f.locks.stats().get("wounds"));
             assertArrayEquals(before, others.get(), "nothing outside the entry asked for was written");
-            assertThrows(IllegalStateException.class, () -> f.locks.markVictim(f.locks.totalCells() + 1, AbortReason.WOUNDED));
+            final LockTableCorruptException beyond = assertThrows(LockTableCorruptException.class,
+                () -> f.locks.markVictim(f.locks.totalCells() + 1, AbortReason.WOUNDED));
+            assertEquals(f.locks.totalCells() + 1, beyond.cell());
+            assertEquals(f.region.file(), beyond.file());
         }
     }
 
@@ -465,8 +468,10 @@ class LockManagerTest
             final long stranger = other.cell() + 1L;
             final long corrupt = (tx.cell() + 1L) << 32 | stranger << 16; // lane 1 overwritten, tx's id planted in lane 2
             f.locks.buffer().putLongVolatile(readers, corrupt);
-            final IllegalStateException ex = assertThrows(IllegalStateException.class, tx::commit);
+            final LockTableCorruptException ex = assertThrows(LockTableCorruptException.class, tx::commit);
             assertTrue(ex.getMessage().contains("lock entry " + index + " reader lane 1 holds cell id " + stranger), ex.getMessage());
+            assertEquals(index, ex.entry());
+            assertEquals(tx.cell(), ex.cell());
             assertTrue(ex.getMessage().contains(f.region.file().toString()), ex.getMessage());
             assertEquals(corrupt, f.locks.buffer().getLongVolatile(readers), "the mismatching word is left as found");
             assertTrue(tx.held().isEmpty());
@@ -533,12 +538,14 @@ class LockManagerTest
             final long forged = (1L << 16) | (old.cell() + 1); // names old's cell
             f.locks.buffer().putLongVolatile(idWord, forged);
             final long state = f.locks.buffer().getLongVolatile(stateWord);
-            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
+            final LockTableCorruptException ex = assertThrows(LockTableCorruptException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
             assertTrue(ex.getMessage().contains("transaction cell " + young.cell() + " ") && ex.getMessage().contains("0x"
                 + Long.toHexString(forged)) && ex.getMessage().contains("corrupt"), ex.getMessage());
-            assertThrows(IllegalStateException.class, () -> f.locks.markVictim(young.cell(), AbortReason.WOUNDED));
+            assertTrue(ex.getMessage().contains(f.region.file().toString()), ex.getMessage());
+            assertEquals(young.cell(), ex.cell());
+            assertThrows(LockTableCorruptException.class, () -> f.locks.markVictim(young.cell(), AbortReason.WOUNDED));
             f.locks.setPolicy(LockPolicy.WOUND_WAIT);
-            assertThrows(IllegalStateException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
+            assertThrows(LockTableCorruptException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
             assertEquals(state, f.locks.buffer().getLongVolatile(stateWord), "the corrupt cell was not wounded");
             assertEquals(0, f.locks.stats().get("wounds"));
             assertTrue(f.locks.waitForGraphText().contains("CORRUPT"), f.locks.waitForGraphText());
@@ -548,6 +555,43 @@ class LockManagerTest
             assertEquals(Decision.WAIT, old.tryLock(50, LockMode.EXCLUSIVE), "its own id again: decided on as before");
             young.commit();
             assertEquals(Decision.GRANTED, old.tryLock(50, LockMode.EXCLUSIVE));
+        }
+    }
+
+    /**
+     * validate() names what no live transaction leaves, without attaching: a lock held by a cell
+     * of a free slot, an id beyond the cells, a waiter count above the waiters; live locks are not
+     * problems.
+     */
+    @Test
+    void validateNamesWhatNoLiveTransactionLeavesWithoutAttaching() throws Exception
+    {
+        try (LockFixture f = fixture(LockPolicy.WAIT_DIE); Txn tx = f.locks.begin();
+            io.shmtx.region.Region viewer = io.shmtx.region.Region.open(f.region.file(), Duration.ZERO))
+        {
+            final LockManager unattached = LockManager.open(viewer);
+            assertEquals(Decision.GRANTED, tx.tryLock(5, LockMode.EXCLUSIVE));
+            assertEquals(Decision.GRANTED, tx.tryLock(6, LockMode.SHARED));
+            assertEquals(List.of(), unattached.validate(), "live locks are no problem");
+
+            final int freeCell = (f.region.slot() + 1) * f.locks.cellsPerSlot(); // a cell of the next slot, free
+            final int abandoned = f.locks.entryOffset(f.locks.lockIndex(7));
+            f.locks.buffer().putLongVolatile(abandoned + LockTableDescriptor.ENTRY_OWNER, freeCell + 1);
+            final int beyond = f.locks.entryOffset(f.locks.lockIndex(8));
+            f.locks.buffer().putLongVolatile(beyond + LockTableDescriptor.ENTRY_READERS, f.locks.totalCells() + 1L);
+            final int waiters = f.locks.entryOffset(f.locks.lockIndex(9)) + LockTableDescriptor.ENTRY_WAITERS;
+            f.locks.buffer().putLongVolatile(waiters, 2);
+            final String problems = unattached.validate().toString();
+            assertTrue(problems.contains("lock entry " + f.locks.lockIndex(7) + " owner is held by cell " + freeCell + " of free slot "
+                + (f.region.slot() + 1)), problems);
+            assertTrue(problems.contains("lock entry " + f.locks.lockIndex(8) + " reader lane 0 names cell " + f.locks.totalCells()
+                + ", beyond the"), problems);
+            assertTrue(problems.contains("lock entry " + f.locks.lockIndex(9) + ": waiter count 2 but 0 transactions wait"), problems);
+            assertEquals(3, unattached.validate().size(), problems);
+            f.locks.buffer().putLongVolatile(abandoned + LockTableDescriptor.ENTRY_OWNER, 0);
+            f.locks.buffer().putLongVolatile(beyond + LockTableDescriptor.ENTRY_READERS, 0);
+            f.locks.buffer().putLongVolatile(waiters, 0);
+            assertEquals(-1, viewer.slot());
         }
     }
 }

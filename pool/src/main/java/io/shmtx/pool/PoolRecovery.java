@@ -19,10 +19,22 @@ import org.agrona.concurrent.AtomicBuffer;
  * The pool's recovery step (step 4 of DESIGN's order: return blocks a dead process owned and never
  * published) and its validation walk. Both lock one tier at a time; see {@link TieredPool} for
  * the invariant they rely on.
+ * <p>Concurrent recoveries. A recovery locks each tier in the name of its claim on the dead slot
+ * ({@link Region#recoveryToken}), so any two recoveries, in one process or two, hold a tier's lock
+ * in turn: the listing each takes under the lock stays true while it pushes blocks, and no block is
+ * pushed twice. A recovery leaves the in-flight blocks named by the intents of another slot under
+ * recovery (that slot's recoverer returns them) and does not wait for such a slot's intents to
+ * settle (its process is dead: they never change until its recoverer clears them), so two
+ * recoveries at once neither take each other's blocks nor leave the counters approximate.
+ * Everything a recovery does is idempotent: a block it returned is FREE and listed, and a
+ * recoverer that dies leaves the tier's lock word to be taken over and the slot to be recovered
+ * again.
  */
 final class PoolRecovery implements RecoveryStep
 {
     private static final long SETTLE_NANOS = 1_000_000_000L;
+    /** Readings a validation outside the tier lock makes before it gives the tier up as too busy. */
+    private static final int QUIET_ATTEMPTS = 100;
 
     private final TieredPool pool;
 
@@ -49,13 +61,15 @@ final class PoolRecovery implements RecoveryStep
         return SectionSpec.POOL;
     }
 
+    /**
+     * Returns the blocks {@code dead} owned and the blocks left in flight, tier by tier, each tier
+     * locked in the name of this recovery's claim ({@link Region#recoveryToken}): needs no
+     * attachment, and excludes every other recovery and validation, in this process or another.
+     */
     @Override
     public String recover(final Region region, final DeadProcess dead)
     {
-        if (region.slot() < 0)
-        {
-            throw new IllegalStateException("pool recovery needs an attached process (it locks tiers by slot)");
-        }
+        final long token = region.recoveryToken(dead.slot());
         final AtomicBuffer buffer = pool.buffer();
         final BitSet live = liveSlots(region, dead.slot());
         int owned = 0;
@@ -64,7 +78,7 @@ final class PoolRecovery implements RecoveryStep
         for (int t = 0; t < pool.tierCount(); t++)
         {
             final int count = pool.layout().blockCount[t];
-            pool.lockTier(t);
+            pool.lockTier(t, token);
             try
             {
                 final Listing listing = new Listing(pool, t, null);
@@ -190,7 +204,9 @@ final class PoolRecovery implements RecoveryStep
      * Waits (bounded) until no process of {@code slots} is between a CAS on the tier's lists and
      * the counter update that follows it: a pop whose first block has left the list, or a push
      * whose first block is in it, with the intent still set. The tier is locked, so no new CAS
-     * starts meanwhile; intents are read before the caller reads the counters.
+     * starts meanwhile; intents are read before the caller reads the counters. A slot being
+     * recovered is not waited for: its process is dead and its intents change no more (its
+     * recoverer returns what they name and recounts, under this same lock).
      *
      * @return true when settled, false when a process stayed mid-operation (stopped or dead).
      */
@@ -202,21 +218,7 @@ final class PoolRecovery implements RecoveryStep
             boolean settled = true;
             for (int s = live.nextSetBit(0); s >= 0 && settled; s = live.nextSetBit(s + 1))
             {
-                for (int c = 0; c < pool.cellsPerSlot() && settled; c++)
-                {
-                    final long intent = pool.buffer().getLongVolatile(pool.cellOffset(s, c) + CELL_INTENT_OFFSET);
-                    final int op = intentOp(intent);
-                    if (op == OP_NONE || intentTier(intent) != tier)
-                    {
-                        continue;
-                    }
-                    final int first = intentFirst(intent);
-                    final boolean popping = op == OP_POP_MAIN || op == OP_POP_RESERVE;
-                    if (first >= 0 && first < pool.layout().blockCount[tier] && popping != listing.listed(first))
-                    {
-                        settled = false; // popped but not counted yet, or pushed but not counted yet
-                    }
-                }
+                settled = !midOperation(pool, tier, s, listing);
             }
             if (settled)
             {
@@ -228,6 +230,28 @@ final class PoolRecovery implements RecoveryStep
             }
             Thread.yield();
         }
+    }
+
+    /** Whether a cell of slot {@code s}, not being recovered, has popped or pushed on the tier without counting it yet. */
+    private static boolean midOperation(final TieredPool pool, final int tier, final int s, final Listing listing)
+    {
+        for (int c = 0; c < pool.cellsPerSlot(); c++)
+        {
+            final long intent = pool.buffer().getLongVolatile(pool.cellOffset(s, c) + CELL_INTENT_OFFSET);
+            final int op = intentOp(intent);
+            if (op == OP_NONE || intentTier(intent) != tier)
+            {
+                continue;
+            }
+            final int first = intentFirst(intent);
+            final boolean popping = op == OP_POP_MAIN || op == OP_POP_RESERVE;
+            if (first >= 0 && first < pool.layout().blockCount[tier] && popping != listing.listed(first)
+                && ProcessTableDescriptor.state(pool.region().slotStateWord(s)) != ProcessTableDescriptor.STATE_RECOVERING)
+            {
+                return true; // popped but not counted yet, or pushed but not counted yet
+            }
+        }
+        return false;
     }
 
     /**
@@ -263,13 +287,17 @@ final class PoolRecovery implements RecoveryStep
         return named(region, pool, tier, live);
     }
 
+    /**
+     * Slots other than {@code dead} whose process is alive or being recovered (lock byte held):
+     * their intents name blocks that are theirs, or their recoverer's, to put back.
+     */
     private static BitSet liveSlots(final Region region, final int dead)
     {
         final BitSet live = new BitSet();
         for (int s = 0; s < region.processSlots(); s++)
         {
             final int state = ProcessTableDescriptor.state(region.slotStateWord(s));
-            if (s != dead && (s == region.slot() || (state != ProcessTableDescriptor.STATE_FREE && region.isAlive(s))))
+            if (s != dead && state != ProcessTableDescriptor.STATE_FREE && region.isAlive(s))
             {
                 live.set(s);
             }
@@ -278,7 +306,8 @@ final class PoolRecovery implements RecoveryStep
     }
 
     /**
-     * The free lists of one tier, walked with the tier locked.
+     * The free lists of one tier, walked with the tier locked (or, by a validation outside the
+     * lock, while its heads do not change).
      */
     static final class Listing
     {
@@ -346,7 +375,7 @@ final class PoolRecovery implements RecoveryStep
      * is taken before the bits are set and freed after they are cleared, so only a buggy writer
      * leaves that (allocations wait on it until they clear it). Read twice to let an unlock finish.
      */
-    private static void strayLockBits(final TieredPool pool, final int tier, final List<String> problems)
+    private static void strayLockBits(final TieredPool pool, final int tier, final boolean locking, final List<String> problems)
     {
         final AtomicBuffer buffer = pool.buffer();
         for (final int offset : new int[] {MAIN_HEAD_OFFSET, RESERVE_HEAD_OFFSET})
@@ -358,117 +387,179 @@ final class PoolRecovery implements RecoveryStep
                 if (isLocked(buffer.getLongVolatile(head)) && buffer.getLongVolatile(pool.tierHeader(tier) + LOCK_WORD_OFFSET) == 0)
                 {
                     problems.add("tier " + tier + " " + (offset == MAIN_HEAD_OFFSET ? "main" : "reserve")
-                        + " free list: head is marked locked for recovery but nobody holds the tier's lock (cleared now)");
+                        + " free list: head is marked locked for recovery but nobody holds the tier's lock ("
+                        + (locking ? "cleared now" : "the next allocation clears it") + ")");
                 }
             }
         }
     }
 
     /**
-     * Locks each tier in turn and accounts for every block exactly once.
+     * Accounts for every block of every tier exactly once. An attached process locks each tier in
+     * turn (in its attachment's name); a process that is not attached (it has no token others can
+     * check, so it must not hold a lock) reads each tier without locking it, and keeps a reading
+     * only when the tier's two list heads, whose tags change with every push and pop, are the same
+     * after it as before: no list changed meanwhile, so the reading is as good as a locked one.
      */
     static ValidationReport validate(final TieredPool pool)
     {
         final Region region = pool.region();
-        final AtomicBuffer buffer = pool.buffer();
         final List<String> problems = new ArrayList<>();
         final List<ValidationReport.TierCounts> tiers = new ArrayList<>();
-        final BitSet everySlot = new BitSet();
-        everySlot.set(0, region.processSlots());
+        final boolean attached = region.slot() >= 0;
         for (int t = 0; t < pool.tierCount(); t++)
         {
-            final int count = pool.layout().blockCount[t];
-            strayLockBits(pool, t, problems);
-            pool.lockTier(t);
-            try
-            {
-                final Listing listing = new Listing(pool, t, problems);
-                final List<Integer> unlistedFree = new ArrayList<>();
-                int listed = 0;
-                int cached = 0;
-                int allocated = 0;
-                int inFlight = 0;
-                for (int i = 0; i < count; i++)
-                {
-                    final long word = buffer.getLongVolatile(pool.blockHeader(t, i));
-                    final int state = state(word);
-                    final boolean inList = listing.listed(i);
-                    if (state > CACHED)
-                    {
-                        problems.add("tier " + t + " block " + i + ": state " + state + " is not a block state");
-                    }
-                    else if (inList && state != FREE)
-                    {
-                        problems.add("tier " + t + " block " + i + ": both in a free list and " + (state == ALLOCATED ? "allocated" : "cached"));
-                    }
-                    else if (inList)
-                    {
-                        listed++;
-                        if (isReserve(word) != listing.reserve.get(i))
-                        {
-                            problems.add("tier " + t + " block " + i + ": in the wrong free list");
-                        }
-                    }
-                    else if (state == FREE)
-                    {
-                        unlistedFree.add(i); // judged below: intents are read after the state, as recovery does
-                    }
-                    else if (owner(word) >= region.processSlots())
-                    {
-                        problems.add("tier " + t + " block " + i + ": owner slot " + owner(word) + " is out of range");
-                    }
-                    else if (state == CACHED)
-                    {
-                        cached++;
-                    }
-                    else
-                    {
-                        allocated++;
-                    }
-                }
-                if (!unlistedFree.isEmpty())
-                {
-                    // a pusher writes its intent before it marks blocks FREE (release), so an intent read after
-                    // seeing FREE names the block if it is in flight
-                    final BitSet named = named(region, pool, t, everySlot);
-                    for (final int i : unlistedFree)
-                    {
-                        final long word = buffer.getLongVolatile(pool.blockHeader(t, i));
-                        if (named.get(i) || state(word) != FREE)
-                        {
-                            inFlight++;
-                        }
-                        else
-                        {
-                            problems.add("tier " + t + " block " + i + ": lost (free, in no list, named by no intent)");
-                        }
-                    }
-                }
-                tiers.add(new ValidationReport.TierCounts(t, count, listed, cached, allocated, inFlight));
-                // the counters lag a live CAS until its process updates them: compare only when settled
-                if (inFlight == 0 && settle(pool, t, everySlot, listing))
-                {
-                    final int reserve = pool.layout().reserve[t];
-                    final long outstanding = buffer.getLongVolatile(pool.tierHeader(t) + OUTSTANDING_OFFSET);
-                    final long expected = (count - reserve) - listing.mainCount;
-                    if (outstanding != expected)
-                    {
-                        problems.add("tier " + t + ": outstanding counter is " + outstanding + " but " + expected
-                            + " blocks are out of the main list");
-                    }
-                    final long reserveInUse = buffer.getLongVolatile(pool.tierHeader(t) + RESERVE_IN_USE_OFFSET);
-                    if (reserveInUse != reserve - listing.reserveCount)
-                    {
-                        problems.add("tier " + t + ": reserve-in-use counter is " + reserveInUse + " but "
-                            + (reserve - listing.reserveCount) + " reserve blocks are out of their list");
-                    }
-                }
-            }
-            finally
-            {
-                pool.unlockTier(t);
-            }
+            strayLockBits(pool, t, attached, problems);
+            tiers.add(attached ? validateLocked(pool, t, problems) : validateQuiet(pool, t, problems));
         }
         return new ValidationReport(problems, tiers);
+    }
+
+    private static ValidationReport.TierCounts validateLocked(final TieredPool pool, final int tier, final List<String> problems)
+    {
+        pool.lockTier(tier, pool.region().ownerToken());
+        try
+        {
+            return checkTier(pool, tier, problems);
+        }
+        finally
+        {
+            pool.unlockTier(tier);
+        }
+    }
+
+    /**
+     * Validation of a tier without its lock: readings are retried (bounded) until one starts and
+     * ends with the same two head words and no recovery or validation holding the tier.
+     */
+    private static ValidationReport.TierCounts validateQuiet(final TieredPool pool, final int tier, final List<String> problems)
+    {
+        final AtomicBuffer buffer = pool.buffer();
+        final int main = pool.tierHeader(tier) + MAIN_HEAD_OFFSET;
+        final int reserve = pool.tierHeader(tier) + RESERVE_HEAD_OFFSET;
+        final int lock = pool.tierHeader(tier) + LOCK_WORD_OFFSET;
+        for (int attempt = 0; attempt < QUIET_ATTEMPTS; attempt++)
+        {
+            final long mainBefore = buffer.getLongVolatile(main);
+            final long reserveBefore = buffer.getLongVolatile(reserve);
+            if (heldByAnother(pool, lock))
+            {
+                LockSupport.parkNanos(1_000_000); // a recovery or a validation holds the tier: let it finish
+                continue;
+            }
+            final List<String> found = new ArrayList<>();
+            final ValidationReport.TierCounts counts = checkTier(pool, tier, found);
+            if (buffer.getLongVolatile(main) == mainBefore && buffer.getLongVolatile(reserve) == reserveBefore
+                && !heldByAnother(pool, lock))
+            {
+                problems.addAll(found);
+                return counts;
+            }
+            Thread.yield();
+        }
+        problems.add("tier " + tier + " changed during each of " + QUIET_ATTEMPTS + " readings: not validated"
+            + " (an attached process validates under the tier's lock)");
+        return new ValidationReport.TierCounts(tier, pool.layout().blockCount[tier], 0, 0, 0, 0);
+    }
+
+    /** Whether the tier's lock word names a holder that is there (a gone one changes nothing any more). */
+    private static boolean heldByAnother(final TieredPool pool, final int lock)
+    {
+        final long holder = pool.buffer().getLongVolatile(lock);
+        return holder != 0 && !pool.region().isOwnerGone(holder);
+    }
+
+    /**
+     * Accounts for every block of one tier, whose lists do not change meanwhile (locked, or
+     * checked unchanged by the caller).
+     */
+    private static ValidationReport.TierCounts checkTier(final TieredPool pool, final int t, final List<String> problems)
+    {
+        final Region region = pool.region();
+        final AtomicBuffer buffer = pool.buffer();
+        final BitSet everySlot = new BitSet();
+        everySlot.set(0, region.processSlots());
+        final int count = pool.layout().blockCount[t];
+        final Listing listing = new Listing(pool, t, problems);
+        final List<Integer> unlistedFree = new ArrayList<>();
+        int listed = 0;
+        int cached = 0;
+        int allocated = 0;
+        int inFlight = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final long word = buffer.getLongVolatile(pool.blockHeader(t, i));
+            final int state = state(word);
+            final boolean inList = listing.listed(i);
+            if (state > CACHED)
+            {
+                problems.add("tier " + t + " block " + i + ": state " + state + " is not a block state");
+            }
+            else if (inList && state != FREE)
+            {
+                problems.add("tier " + t + " block " + i + ": both in a free list and " + (state == ALLOCATED ? "allocated" : "cached"));
+            }
+            else if (inList)
+            {
+                listed++;
+                if (isReserve(word) != listing.reserve.get(i))
+                {
+                    problems.add("tier " + t + " block " + i + ": in the wrong free list");
+                }
+            }
+            else if (state == FREE)
+            {
+                unlistedFree.add(i); // judged below: intents are read after the state, as recovery does
+            }
+            else if (owner(word) >= region.processSlots())
+            {
+                problems.add("tier " + t + " block " + i + ": owner slot " + owner(word) + " is out of range");
+            }
+            else if (state == CACHED)
+            {
+                cached++;
+            }
+            else
+            {
+                allocated++;
+            }
+        }
+        if (!unlistedFree.isEmpty())
+        {
+            // a pusher writes its intent before it marks blocks FREE (release), so an intent read after
+            // seeing FREE names the block if it is in flight
+            final BitSet named = named(region, pool, t, everySlot);
+            for (final int i : unlistedFree)
+            {
+                final long word = buffer.getLongVolatile(pool.blockHeader(t, i));
+                if (named.get(i) || state(word) != FREE)
+                {
+                    inFlight++;
+                }
+                else
+                {
+                    problems.add("tier " + t + " block " + i + ": lost (free, in no list, named by no intent)");
+                }
+            }
+        }
+        // the counters lag a live CAS until its process updates them: compare only when settled
+        if (inFlight == 0 && settle(pool, t, everySlot, listing))
+        {
+            final int reserve = pool.layout().reserve[t];
+            final long outstanding = buffer.getLongVolatile(pool.tierHeader(t) + OUTSTANDING_OFFSET);
+            final long expected = (count - reserve) - listing.mainCount;
+            if (outstanding != expected)
+            {
+                problems.add("tier " + t + ": outstanding counter is " + outstanding + " but " + expected
+                    + " blocks are out of the main list");
+            }
+            final long reserveInUse = buffer.getLongVolatile(pool.tierHeader(t) + RESERVE_IN_USE_OFFSET);
+            if (reserveInUse != reserve - listing.reserveCount)
+            {
+                problems.add("tier " + t + ": reserve-in-use counter is " + reserveInUse + " but "
+                    + (reserve - listing.reserveCount) + " reserve blocks are out of their list");
+            }
+        }
+        return new ValidationReport.TierCounts(t, count, listed, cached, allocated, inFlight);
     }
 }

@@ -73,7 +73,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  * dead slot locks each tier (a bit in the head words that makes pushes and pops wait, owner in a
  * lock word so a dead recoverer's lock is taken over), walks the lists, returns the dead slot's
  * owned unpublished blocks, and returns every FREE block outside the lists that no live
- * process's intent names. Recovery is idempotent; its cost is a walk of the tier's free lists and
+ * process's intent names. Its walk is a snapshot of the lists that only the lock keeps true, so
+ * the lock must exclude every other recovery and validation: the lock word holds the recovery's
+ * own token ({@link Region#recoveryToken}, one per claim on a dead slot) and is not re-entrant,
+ * so two recoveries exclude each other whether they run in two processes or in two threads of
+ * one (and an attached process's validations, which lock in its attachment's name, exclude each
+ * other and every recovery). Recovery is idempotent; its cost is a walk of the tier's free lists and
  * a scan of its block headers: O(blocks in the pool), about 1 ns per block here, not proportional
  * to what the dead process held.
  * <p>Invariant at every instruction boundary: each block is exactly one of listed, owned (by a
@@ -754,26 +759,33 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
 
     // ------------------------------------------------------------------ recovery lock
 
-    void lockTier(final int tier)
+    /**
+     * Locks a tier for recovery or validation in the name of {@code token}: an {@link
+     * Region#ownerToken()} (validation by an attached process) or a {@link Region#recoveryToken}
+     * (recovery of a dead slot). Not re-entrant: a holder that finds its own token in the lock word
+     * is another thread of the same attachment (two validations) and waits like anyone else, so the
+     * lock excludes threads of one process too. Every recovery has a token of its own (its claim
+     * on the dead slot), so recoveries exclude each other wherever they run. A lock word whose
+     * holder is gone is taken over. The allocate and free paths never call this.
+     *
+     * @throws PoolException when the tier stays locked by a live holder for {@link #LOCK_WAIT_NANOS}.
+     */
+    void lockTier(final int tier, final long token)
     {
-        final long mine = region.ownerToken();
         final int lock = tierHeader[tier] + LOCK_WORD_OFFSET;
         final long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
-        while (!buffer.compareAndSetLong(lock, 0, mine))
+        while (!buffer.compareAndSetLong(lock, 0, token))
         {
             final long holder = buffer.getLongVolatile(lock);
-            if (holder == mine)
-            {
-                break;
-            }
-            if (holder != 0 && region.isOwnerGone(holder) && buffer.compareAndSetLong(lock, holder, mine))
+            if (holder != 0 && holder != token && region.isOwnerGone(holder) && buffer.compareAndSetLong(lock, holder, token))
             {
                 break;
             }
             if (System.nanoTime() > deadline)
             {
                 throw new PoolException(file, "could not lock tier " + tier + " for recovery within "
-                    + TimeUnit.NANOSECONDS.toSeconds(LOCK_WAIT_NANOS) + " s: lock word 0x" + Long.toHexString(holder));
+                    + TimeUnit.NANOSECONDS.toSeconds(LOCK_WAIT_NANOS) + " s: lock word 0x" + Long.toHexString(holder)
+                    + (holder == token ? " (another thread of this attachment)" : ""));
             }
             LockSupport.parkNanos(100_000);
         }
@@ -971,6 +983,49 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
                 stateWord(ALLOCATED, -1, generation(word), isReserve(word))))
             {
                 return;
+            }
+        }
+    }
+
+    /**
+     * For the recovery steps of modules built on the pool (reference counts): frees a block in
+     * the name of the dead slot being recovered, by handing it to that slot; the pool's own
+     * recovery step, which runs after every other step of the same recovery, then returns it to
+     * its free list with the slot's other blocks. Needs no attachment and no thread cache, and is
+     * idempotent: a recoverer that dies after it leaves the block to the dead slot, whose next
+     * recovery returns it. Only a published block (or one the dead slot owns already) is taken: a
+     * block another live slot owns is not the caller's to free.
+     *
+     * @param handle   a live block nobody else will free (its last reference was the dead slot's).
+     * @param deadSlot the slot this process is recovering.
+     * @return whether the block now belongs to {@code deadSlot}; {@code false} when the handle is
+     *         stale (freed or reused) or the block is owned by another slot.
+     * @throws IllegalStateException when this process is not recovering {@code deadSlot}.
+     * @throws InvalidHandleException for a handle that names no block.
+     */
+    public boolean freeInRecovery(final long handle, final int deadSlot)
+    {
+        checkRegionOpen();
+        region.recoveryToken(deadSlot); // refuses a caller that holds no claim on the slot
+        final int tier = Handles.tier(handle);
+        final int index = Handles.index(handle);
+        if (tier < 0 || tier >= tierCount || index < 0 || index >= blockCount[tier])
+        {
+            throw invalid(handle);
+        }
+        final int header = blocks[tier] + index * stride[tier];
+        while (true)
+        {
+            final long word = buffer.getLongVolatile(header);
+            if (state(word) != ALLOCATED || generation(word) != Handles.generation(handle)
+                || (owner(word) >= 0 && owner(word) != deadSlot))
+            {
+                return false;
+            }
+            if (owner(word) == deadSlot
+                || buffer.compareAndSetLong(header, word, stateWord(ALLOCATED, deadSlot, generation(word), isReserve(word))))
+            {
+                return true;
             }
         }
     }
@@ -1480,6 +1535,16 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         return status;
     }
 
+    /**
+     * {@inheritDoc}
+     * <p>Needs no attachment. An attached process locks each tier in turn in its attachment's
+     * name (pushes and pops on that tier wait meanwhile); one that is not attached (it has no name
+     * others could check, so it takes no lock) reads each tier unlocked and keeps a reading only
+     * when the tier's list heads did not change during it, retrying a bounded number of times: a
+     * tier that never stays still is named as not validated.
+     *
+     * @return what was found.
+     */
     @Override
     public ValidationReport validate()
     {

@@ -24,19 +24,26 @@ import org.agrona.concurrent.AtomicBuffer;
 /**
  * Recovery step 3 of DESIGN's order: drop the references a dead process held and free what
  * reaches zero. See {@link RefCounts} for the rules; this class adds the recoverer's own crash
- * safety: one recoverer at a time (recovery lock word, taken over from a dead holder, and one
- * thread of this process at a time) and a one-record journal of the count word it holds, in
+ * safety: one recoverer at a time (a recovery lock word holding the recovery's claim token, taken
+ * over from a dead holder: recoveries in two threads of one process exclude each other through it
+ * as recoveries in two processes do) and a one-record journal of the count word it holds, in
  * phases LOCKING, APPLY, DONE ({@link RefCountDescriptor#JOURNAL_FLAGS_OFFSET}), so a successor
  * finishes a half-applied entry instead of subtracting it twice and unlocks a word the dead
  * recoverer held. A corrupt count word ({@link RefCounts#wordProblem}) is never locked or waited
- * for: it is left as found and named in the summary, and the rest of the dead slot is recovered.
+ * for: it is left as found and named in the summary, and the rest of the dead slot is recovered;
+ * so is a word locked by the recovering process's own attachment that none of its threads holds.
  */
 final class RefCountRecovery implements RecoveryStep
 {
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final RefCounts refs;
-    /** The shared recovery lock names this attachment, not a thread: one thread of it at a time. */
+    /**
+     * Held by the thread running a recovery of this object: a recovery started again on that
+     * thread from within (a zero callback) fails at once instead of waiting for the shared lock its
+     * own outer recovery holds. (The shared lock, in each recovery claim's name, excludes every other
+     * recoverer, of this process or another.)
+     */
     private final ReentrantLock local = new ReentrantLock();
 
     RefCountRecovery(final RefCounts refs)
@@ -62,27 +69,27 @@ final class RefCountRecovery implements RecoveryStep
         return SectionSpec.REFCOUNT;
     }
 
+    /**
+     * Drops what {@code dead} held, in the name of this recovery's claim on the slot: the recovery
+     * lock holds {@link Region#recoveryToken} and the words and journal it holds name the dead
+     * slot itself (no other process uses that slot while it is claimed), so it needs no attachment.
+     */
     @Override
     public String recover(final Region region, final DeadProcess dead)
     {
-        final int me = region.slot();
-        if (me < 0)
-        {
-            throw new IllegalStateException("reference-count recovery needs an attached process");
-        }
         if (local.isHeldByCurrentThread())
         {
             // a zero callback run by this recovery recovered again: the journal is in use
             throw new IllegalStateException("reference-count recovery of slot " + dead.slot()
                 + " started from within another one on the same thread (retried on the next pass)");
         }
+        final long mine = region.recoveryToken(dead.slot());
         final AtomicBuffer buffer = refs.buffer();
         final int lock = refs.base() + RECOVERY_LOCK_OFFSET;
-        final long mine = region.ownerToken();
         local.lock();
         try
         {
-            return recover(region, dead, buffer, lock, mine, me);
+            return recover(region, dead, buffer, lock, mine, dead.slot());
         }
         finally
         {
@@ -179,14 +186,14 @@ final class RefCountRecovery implements RecoveryStep
         final long w;
         try
         {
-            w = lock(buffer, word, me, s, handle);
+            w = lock(region, buffer, word, me, s, handle);
         }
         catch (final RuntimeException ex)
         {
             emptyJournal(buffer); // the word was not locked
             throw ex;
         }
-        final String problem = refs.wordProblem(w);
+        final String problem = lockProblem(w, s);
         if (problem != null)
         {
             emptyJournal(buffer); // not locked either: nothing to subtract from
@@ -230,21 +237,41 @@ final class RefCountRecovery implements RecoveryStep
         buffer.putLong(journal + JOURNAL_WORD_OFFSET, lockedStored(newWord, me));
         buffer.putLongRelease(journal + JOURNAL_FLAGS_OFFSET, JOURNAL_APPLY | (free ? JOURNAL_FREE : 0));
         refs.hook(RefCounts.STEP_RECOVERY_JOURNALED);
-        apply(buffer, word, handle, s, lockedStored(newWord, me), free);
+        apply(buffer, word, handle, s, lockedStored(newWord, me), free, me);
         return (corrupt ? 0 : (int)Math.min(contribution, MAX_COUNT) << 1) | (free ? 1 : 0);
+    }
+
+    /**
+     * Why {@link #lock} returned {@code w} without locking it, or {@code null} when it locked it:
+     * the word is corrupt, or it is locked by this process's own attachment and none of its
+     * threads holds it (nobody will unlock it while this process stays attached).
+     */
+    private String lockProblem(final long w, final int s)
+    {
+        final String problem = refs.wordProblem(w);
+        if (problem != null || lockOwner(w) < 0 || lockOwner(w) == s)
+        {
+            return problem;
+        }
+        return "it is locked by slot " + lockOwner(w) + ", this recovering process's own attachment, but none of its"
+            + " threads holds it (" + RefCounts.OWN_LEFTOVER + ")";
     }
 
     /**
      * Locks {@code handle}'s count word for this recoverer (with STORED) once it is unlocked or
      * held by the dead slot {@code s}, the word as found in the journal first (a successor puts it
      * back if this recoverer dies before APPLY: a lock of {@code s} keeps meaning what it meant).
-     * A corrupt word is returned as found, not locked and not waited for.
+     * A corrupt word is returned as found, not locked and not waited for; so is a word locked by
+     * this process's own attachment that none of its threads holds (dropped at once when none of
+     * them has used the reference counts yet: see {@link RefCounts#dropOwnLeftover}).
      *
-     * @return the word as it was before this lock, or the corrupt word found.
+     * @return the word as it was before this lock, or the word found when not locked (see {@link #lockProblem}).
      */
-    private long lock(final AtomicBuffer buffer, final int word, final int me, final int s, final long handle)
+    private long lock(final Region region, final AtomicBuffer buffer, final int word, final int me, final int s,
+        final long handle)
     {
         final long deadline = System.nanoTime() + WAIT_NANOS;
+        final LeftoverProbe probe = new LeftoverProbe();
         while (true)
         {
             final long w = buffer.getLongVolatile(word);
@@ -262,7 +289,18 @@ final class RefCountRecovery implements RecoveryStep
                 }
                 continue;
             }
-            if (owner != me && refs.ownerGone(owner))
+            if (owner == region.slot())
+            {
+                if (refs.dropOwnLeftover(word, w))
+                {
+                    continue;
+                }
+                if (probe.leftover(refs, word, w, handle, -1))
+                {
+                    return w; // nobody will unlock it while this process stays attached: left as found
+                }
+            }
+            else if (owner != me && refs.ownerGone(owner))
             {
                 if (refs.releaseAbandoned(word, w, owner))
                 {
@@ -281,16 +319,17 @@ final class RefCountRecovery implements RecoveryStep
 
     /**
      * Stores the journal's word (locked by the journal's writer: a replay keeps that name, so the
-     * journal stays true if the replayer dies too), frees the block if asked, clears the dead slot's
-     * entries (each idempotent), marks the journal DONE, then unlocks.
+     * journal stays true if the replayer dies too), frees the block if asked (in the name of
+     * {@code freeAs}, the slot this recovery has claimed: see {@link RefCounts#freeInRecovery}),
+     * clears the dead slot's entries (each idempotent), marks the journal DONE, then unlocks.
      */
     private void apply(final AtomicBuffer buffer, final int word, final long handle, final int s, final long lockedWord,
-        final boolean free)
+        final boolean free, final int freeAs)
     {
         buffer.putLongVolatile(word, lockedWord);
         if (free && refs.pool().isLive(handle))
         {
-            refs.freeBlock(handle);
+            refs.freeInRecovery(handle, freeAs);
         }
         refs.clearEntries(s, handle);
         buffer.putLongRelease(refs.base() + JOURNAL_FLAGS_OFFSET, JOURNAL_DONE);
@@ -354,7 +393,7 @@ final class RefCountRecovery implements RecoveryStep
         }
         if (heldByWriter && (flags & JOURNAL_APPLY) != 0 && generation(current) == generation(journalWord))
         {
-            apply(buffer, word, handle, (int)deadSlot, journalWord, (flags & JOURNAL_FREE) != 0); // dead slot range-checked
+            apply(buffer, word, handle, (int)deadSlot, journalWord, (flags & JOURNAL_FREE) != 0, me); // dead slot range-checked
             return "replayed the " + what + "; ";
         }
         if (heldByWriter && flags == JOURNAL_DONE && current == journalWord)

@@ -17,9 +17,12 @@ import io.shmtx.region.SectionSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -80,9 +83,12 @@ import org.agrona.concurrent.AtomicBuffer;
  * Free the block if that brings the count to zero (or s's entry was PENDING, or s died sharing it)
  * unless the block is already free.
  *
- * <p>One recoverer works at a time (a lock word in the section, taken over from a dead recoverer,
- * and one thread per process), and it keeps a journal of the one word it holds, naming itself as
- * writer: the handle and phase LOCKING before it locks the word (STORED, in its own name) with the
+ * <p>One recoverer works at a time (a lock word in the section holding the recovery's claim,
+ * {@link Region#recoveryToken}, so two recoveries exclude each other in one process as in two;
+ * taken over from a dead recoverer), and it keeps a journal of the one word it holds, naming
+ * itself as writer: a recoverer locks words and writes the journal in the name of the dead slot it
+ * recovers (nobody else acts in that slot's name while it is claimed, and the recoverer need not
+ * be attached), so a lock by the dead slot stays distinguishable by STORED and by the journal: the handle and phase LOCKING before it locks the word (STORED, in its own name) with the
  * word as it found it before each CAS, the word it will store and phase APPLY before it changes
  * anything, phase DONE once the word is stored, the block freed and the dead slot's entries
  * cleared, and an empty journal once the word is unlocked. The next recoverer first replays a
@@ -99,6 +105,15 @@ import org.agrona.concurrent.AtomicBuffer;
  * {@link #count}, throw {@link RefCountException} at once and change nothing (nobody will ever
  * unlock it, so nobody waits for it or runs recovery for it), and recovery leaves it as found,
  * names it in its summary and recovers the rest of the dead slot.
+ * <p>A word locked by a process's own slot is its own business: each thread names the handle in
+ * its cell from before it locks the word until after it unlocks it, so the process can tell when
+ * none of its threads holds such a lock (corrupt, or left by an earlier attachment of the slot
+ * that gave the slot back mid-update). Before this object's first update no thread of it holds
+ * any word, so every lock of its slot is such a leftover and is dropped, keeping the count
+ * ({@link #dropOwnLeftover}); after that, an operation that meets one fails within milliseconds
+ * ({@link LeftoverProbe}) instead of waiting 10 s, and a recovery run by this process leaves it
+ * as found and names it, recovering the rest of the dead slot: nobody would unlock it while this
+ * process stays attached (its detach frees the slot, and then the next operation drops it).
  */
 public final class RefCounts implements AutoCloseable
 {
@@ -128,6 +143,8 @@ public final class RefCounts implements AutoCloseable
     private volatile List<DroppedReference> droppedAtClose = List.of();
     private volatile ScheduledExecutorService graceTimer;
     private volatile boolean closed;
+    /** Whether a thread of this object has taken a cell (guarded by this object's monitor). */
+    private boolean cellsTaken;
     /** Set by close(): a count reaching zero frees at once (the grace timer is gone). */
     private volatile boolean closing;
     /** Crash injection for tests: called at each numbered step of an update and of a recovery. */
@@ -542,7 +559,7 @@ public final class RefCounts implements AutoCloseable
         final long before;
         try
         {
-            before = lock(word, me, handle);
+            before = lock(word, me, cell, handle);
         }
         catch (final RuntimeException ex)
         {
@@ -607,16 +624,21 @@ public final class RefCounts implements AutoCloseable
     /**
      * Locks a count word for {@code me}; a waiter that finds the owner dead runs recovery. A
      * corrupt word is refused at once, unchanged: nobody will unlock it, and recovering its
-     * impossible owner would change nothing.
+     * impossible owner would change nothing. So is, within a few milliseconds, a word locked by
+     * this attachment's own slot that none of its threads holds ({@link LeftoverProbe}): nobody
+     * would unlock it while this process stays attached.
      *
+     * @param cell the caller's cell (its own intent names the handle).
      * @return the word as it was, unlocked.
-     * @throws RefCountException when the word is corrupt, or stays locked by a live slot.
+     * @throws RefCountException when the word is corrupt, or locked by this slot with no thread
+     *                           of it holding it, or stays locked by a live slot.
      */
-    private long lock(final int word, final int me, final long handle)
+    private long lock(final int word, final int me, final int cell, final long handle)
     {
         final long deadline = System.nanoTime() + WAIT_NANOS;
         long nextCheck = 0;
         int spins = 0;
+        LeftoverProbe probe = null;
         while (true)
         {
             final long w = buffer.getLongVolatile(word);
@@ -631,10 +653,20 @@ public final class RefCounts implements AutoCloseable
             }
             checkWord(handle, w); // from here on the owner is a slot of the process table
             final long now = System.nanoTime();
-            if (owner != me && now > nextCheck)
+            if (now > nextCheck)
             {
                 nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
-                if (ownerGone(owner) && !releaseAbandoned(word, w, owner))
+                if (owner == me)
+                {
+                    probe = probe == null ? new LeftoverProbe() : probe;
+                    if (probe.leftover(this, word, w, handle, cell))
+                    {
+                        throw new RefCountException(file, "the count word 0x" + Long.toHexString(w) + " of handle "
+                            + Handles.toString(handle) + " is locked by slot " + me + ", this process's own, but none of its"
+                            + " threads holds it (" + OWN_LEFTOVER + "); left as found: it is unlocked once this process detaches");
+                    }
+                }
+                else if (ownerGone(owner) && !releaseAbandoned(word, w, owner))
                 {
                     region.recoverDeadSlots();
                 }
@@ -672,6 +704,52 @@ public final class RefCounts implements AutoCloseable
     {
         return ProcessTableDescriptor.state(region.slotStateWord(owner)) == ProcessTableDescriptor.STATE_FREE
             && buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w));
+    }
+
+    /**
+     * What a count word locked by a process's own slot, with none of its threads holding it, is
+     * (for messages).
+     */
+    static final String OWN_LEFTOVER = "a corrupt word, or one an earlier attachment of the slot left mid-update";
+
+    /**
+     * Drops a lock of this attachment's own slot on the word at {@code word} (reading {@code w})
+     * while no thread of this object has taken a cell yet: then none of them can hold a count
+     * word, so such a lock was left by an earlier attachment of the slot (or is corrupt), and
+     * nobody else will ever drop it. Exact: cells are taken under the same monitor. The word keeps
+     * its count and generation, as {@link #releaseAbandoned} does.
+     *
+     * @return whether the lock was dropped.
+     */
+    synchronized boolean dropOwnLeftover(final int word, final long w)
+    {
+        return !cellsTaken && lockOwner(w) == region.slot() && lockOwner(w) >= 0
+            && buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w));
+    }
+
+    /**
+     * Whether no thread of this attachment holds the count word of {@code handle} at {@code word},
+     * read as {@code w} locked by this attachment's slot: no cell of the slot other than
+     * {@code exceptCell} (the caller's own, or -1) names the handle (a thread names it in its
+     * cell from before it locks the word to after it unlocks it), and the word still reads
+     * {@code w} after the cells were read.
+     */
+    boolean heldByNoThread(final int word, final long w, final long handle, final int exceptCell)
+    {
+        final int me = region.slot();
+        if (me < 0 || lockOwner(w) != me)
+        {
+            return false;
+        }
+        for (int c = 0; c < cellsPerSlot; c++)
+        {
+            final int cell = cellOffset(me, c);
+            if (cell != exceptCell && buffer.getLongVolatile(cell + CELL_HANDLE_OFFSET) == handle)
+            {
+                return false;
+            }
+        }
+        return buffer.getLongVolatile(word) == w;
     }
 
     /**
@@ -732,6 +810,21 @@ public final class RefCounts implements AutoCloseable
         {
             throw new IllegalStateException("region " + file + " is closed: its reference counts cannot be used");
         }
+    }
+
+    /**
+     * Frees a block whose count a recovery brought to zero, in the name of {@code deadSlot}, the
+     * slot that recovery has claimed: the zero callbacks run, then the pool hands the block to
+     * that slot, and the pool's recovery step (after this one) returns it to its free list. Needs
+     * no attachment and no thread cache (see {@link TieredPool#freeInRecovery}).
+     */
+    void freeInRecovery(final long handle, final int deadSlot)
+    {
+        for (final LongConsumer listener : zeroListeners)
+        {
+            listener.accept(handle);
+        }
+        pool.freeInRecovery(handle, deadSlot);
     }
 
     void freeBlock(final long handle)
@@ -953,6 +1046,11 @@ public final class RefCounts implements AutoCloseable
             throw new IllegalStateException("reference counts of region " + file + " are closed");
         }
         final int me = mySlot();
+        if (!cellsTaken)
+        {
+            dropOwnLeftovers(me);
+            cellsTaken = true;
+        }
         int index = leased.nextClearBit(0);
         if (index >= cellsPerSlot - 1)
         {
@@ -981,6 +1079,29 @@ public final class RefCounts implements AutoCloseable
         }
         cells.set(cell);
         return cell;
+    }
+
+    /**
+     * Before this object's first update: unlocks every count word left locked by slot {@code me}
+     * (by an earlier attachment of the slot that gave it back mid-update, or corrupt), keeping its
+     * count and generation. No thread of this attachment holds a word yet (the caller holds the
+     * monitor cells are taken under), and no other process locks in this slot's name: each such
+     * lock is nobody's. O(blocks), once per attachment.
+     */
+    private void dropOwnLeftovers(final int me)
+    {
+        for (int t = 0; t < tierCount; t++)
+        {
+            for (int i = 0; i < blockCount[t]; i++)
+            {
+                final int word = countsBase[t] + i * Long.BYTES;
+                final long w = buffer.getLongVolatile(word);
+                if (lockOwner(w) == me)
+                {
+                    buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w));
+                }
+            }
+        }
     }
 
     private int mySlot()
@@ -1126,6 +1247,208 @@ public final class RefCounts implements AutoCloseable
             }
         }
         return orphans;
+    }
+
+    /**
+     * Checks the reference counts for what no live update leaves: corrupt count words, words
+     * locked by a free or dead slot (the next operation, or the slot's recovery, unlocks them), a
+     * count that differs from the references the ledgers of every slot not free hold (or stands on
+     * a freed block), ledgers of free slots that still hold references, ledger entries that name
+     * no block, and a recovery lock or journal left by a recoverer that is gone (the next recovery
+     * takes them over). Reads only; needs no attachment; O(blocks + slots x ledger capacity).
+     * Words locked by a live slot are skipped (an update under way); a count is compared only
+     * between two equal readings of its word, and a mismatch is read again a millisecond later
+     * before it is reported, so a live update does not show as a problem.
+     *
+     * @return one line per problem, naming the handle or slot and the values; empty when consistent.
+     * @throws IllegalStateException when the region is closed.
+     */
+    public List<String> validate()
+    {
+        checkOpen();
+        final List<String> problems = new ArrayList<>();
+        recoveryProblems(problems);
+        final Map<Long, Long> holdings = holdings(problems);
+        final BitSet slotLive = new BitSet();
+        for (int s = 0; s < processSlots; s++)
+        {
+            if (!ownerGone(s))
+            {
+                slotLive.set(s);
+            }
+        }
+        final Set<Long> counted = new HashSet<>();
+        for (int t = 0; t < tierCount; t++)
+        {
+            for (int i = 0; i < blockCount[t]; i++)
+            {
+                final String problem = countProblem(t, i, holdings, slotLive, counted);
+                if (problem != null)
+                {
+                    problems.add(problem);
+                }
+            }
+        }
+        for (final Map.Entry<Long, Long> held : holdings.entrySet())
+        {
+            if (held.getValue() > 0 && !counted.contains(held.getKey()))
+            {
+                final long handle = held.getKey();
+                final long w = buffer.getLongVolatile(countsBase[Handles.tier(handle)] + Handles.index(handle) * Long.BYTES);
+                if (generation(w) != Handles.generation(handle) && lockOwner(w) < 0)
+                {
+                    problems.add("the ledgers hold " + held.getValue() + " references to handle " + Handles.toString(handle)
+                        + ", whose count word 0x" + Long.toHexString(w) + " counts generation " + generation(w));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** The recovery lock and journal: a gone holder's lock, or a journal with no recoverer working. */
+    private void recoveryProblems(final List<String> problems)
+    {
+        final long holder = buffer.getLongVolatile(base + RECOVERY_LOCK_OFFSET);
+        final boolean held = holder != 0 && !region.isOwnerGone(holder);
+        if (holder != 0 && !held)
+        {
+            problems.add("the recovery lock is held by 0x" + Long.toHexString(holder) + ", a recoverer that is gone"
+                + " (the next recovery takes it over)");
+        }
+        final long flags = buffer.getLongVolatile(base + JOURNAL_FLAGS_OFFSET);
+        if (flags != 0 && !held)
+        {
+            problems.add("the recovery journal (flags 0x" + Long.toHexString(flags) + ", handle 0x"
+                + Long.toHexString(buffer.getLongVolatile(base + JOURNAL_HANDLE_OFFSET)) + ") was left by a recoverer that is gone"
+                + " (the next recovery replays it)");
+        }
+    }
+
+    /**
+     * References held per handle by every slot that is not free (a dead slot's count until its
+     * recovery); notes ledger entries of free slots that hold references, and entries naming no
+     * block. PENDING entries count as holding nothing.
+     */
+    private Map<Long, Long> holdings(final List<String> problems)
+    {
+        final Map<Long, Long> holdings = new HashMap<>();
+        for (int s = 0; s < processSlots; s++)
+        {
+            final boolean free = ProcessTableDescriptor.state(region.slotStateWord(s)) == ProcessTableDescriptor.STATE_FREE;
+            final int ledger = ledgerOffset(s);
+            for (int i = 0; i < ledgerCapacity; i++)
+            {
+                final int entry = ledger + i * ENTRY_SIZE;
+                final long key = buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET);
+                final long held = buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET);
+                if (key == 0 || held == 0)
+                {
+                    continue;
+                }
+                if (free)
+                {
+                    problems.add("slot " + s + " is free but its ledger holds " + held + " for handle 0x" + Long.toHexString(key));
+                }
+                else if (!namesBlock(key) || held < PENDING_FREE)
+                {
+                    problems.add("the ledger of slot " + s + " holds " + held + " for handle 0x" + Long.toHexString(key)
+                        + (namesBlock(key) ? ", not a holding" : ", which names no block"));
+                }
+                else if (held > 0)
+                {
+                    holdings.merge(key, held, Long::sum);
+                }
+            }
+        }
+        return holdings;
+    }
+
+    private boolean namesBlock(final long handle)
+    {
+        final int tier = Handles.tier(handle);
+        final int index = Handles.index(handle);
+        return tier >= 0 && tier < tierCount && index >= 0 && index < blockCount[tier];
+    }
+
+    /**
+     * The problem of block {@code i} of tier {@code t}'s count word, or {@code null}; adds the
+     * handle it counts to {@code counted}.
+     */
+    private String countProblem(final int t, final int i, final Map<Long, Long> holdings, final BitSet slotLive,
+        final Set<Long> counted)
+    {
+        final int word = countsBase[t] + i * Long.BYTES;
+        long w = buffer.getLongVolatile(word);
+        final String corrupt = wordProblem(w);
+        final long handle = Handles.handle(t, generation(w), i);
+        counted.add(handle);
+        if (corrupt != null)
+        {
+            return "the count word 0x" + Long.toHexString(w) + " of handle " + Handles.toString(handle) + " is corrupt: " + corrupt;
+        }
+        final int owner = lockOwner(w);
+        if (owner >= 0)
+        {
+            if (slotLive.get(owner))
+            {
+                return null; // an update under way
+            }
+            return "the count word 0x" + Long.toHexString(w) + " of handle " + Handles.toString(handle) + " is locked by "
+                + (ProcessTableDescriptor.state(region.slotStateWord(owner)) == ProcessTableDescriptor.STATE_FREE
+                ? "free slot " + owner + " (the next operation on it unlocks it)" : "dead slot " + owner + " (its recovery unlocks it)");
+        }
+        for (int reading = 0; reading < 2; reading++)
+        {
+            final int count = RefCountDescriptor.count(w);
+            final long held = holdings.getOrDefault(handle, 0L);
+            if (count == 0 && held == 0 || buffer.getLongVolatile(word) != w)
+            {
+                return null; // nothing counted, or an update went by: its next reading is its own
+            }
+            if (count > 0 && !pool.isLive(handle))
+            {
+                return "handle " + Handles.toString(handle) + " has count " + count + " but its block is free (or reused)";
+            }
+            if (count == held)
+            {
+                return null;
+            }
+            if (reading == 1)
+            {
+                return "handle " + Handles.toString(handle) + " has count " + count + " but the ledgers hold " + held + " references";
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            holdings.putAll(holdingsOf(handle));
+            w = buffer.getLongVolatile(word);
+            if (lockOwner(w) >= 0 || Handles.handle(t, generation(w), i) != handle)
+            {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** The references to {@code handle} held by every slot that is not free, read again. */
+    private Map<Long, Long> holdingsOf(final long handle)
+    {
+        long held = 0;
+        for (int s = 0; s < processSlots; s++)
+        {
+            if (ProcessTableDescriptor.state(region.slotStateWord(s)) == ProcessTableDescriptor.STATE_FREE)
+            {
+                continue;
+            }
+            final int ledger = ledgerOffset(s);
+            for (int i = 0; i < ledgerCapacity; i++)
+            {
+                final int entry = ledger + i * ENTRY_SIZE;
+                if (buffer.getLongVolatile(entry + ENTRY_HANDLE_OFFSET) == handle)
+                {
+                    held += Math.max(0, buffer.getLongVolatile(entry + ENTRY_HELD_OFFSET));
+                }
+            }
+        }
+        return Map.of(handle, held);
     }
 
     // ------------------------------------------------------------------ for recovery

@@ -9,7 +9,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *
  * <pre>
  *    0  state word (64): bits 0-7 state (0 FREE, 1 ATTACHED, 2 RECOVERING),
- *                        bits 8-63 claim sequence (bumped at every attach)
+ *                        bits 8-63 claim sequence (bumped at every attach and every
+ *                        recovery claim: see {@link Region#recoveryToken(int)})
  *    8  pid (64)
  *   16  process start time, epoch ms (64), 0 when the OS does not tell
  *   24  attach time, epoch ms (64)

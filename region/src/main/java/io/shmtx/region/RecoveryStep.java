@@ -7,7 +7,11 @@ package io.shmtx.region;
  * dead slot it claims.
  *
  * <p>Implementations must be threadsafe and idempotent: a recoverer can die in the middle of a
- * step, and the next recoverer runs every step again from the first.
+ * step, and the next recoverer runs every step again from the first. Several recoveries (of
+ * other dead slots) may run at once, in this process and in others; a step that needs to exclude
+ * them, or to be known as a holder, writes {@link Region#recoveryToken(int)} of the dead slot
+ * into shared memory, never the recovering process's own attachment: the process running a step
+ * may not be attached at all (a newcomer recovering a full table before it takes a slot).
  */
 public interface RecoveryStep
 {
@@ -40,7 +44,8 @@ public interface RecoveryStep
     /**
      * Recovers what {@code dead} left behind.
      *
-     * @param region region being recovered; the caller holds the dead slot's claim.
+     * @param region region being recovered; the caller holds the dead slot's claim
+     *               ({@link Region#recoveryToken(int)} names it) and may not be attached.
      * @param dead   which process died.
      * @return a one-line description of what was done, for the death report.
      */

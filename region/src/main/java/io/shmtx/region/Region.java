@@ -28,6 +28,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.agrona.IoUtil;
 import org.agrona.concurrent.AtomicBuffer;
@@ -80,12 +81,33 @@ import org.agrona.concurrent.UnsafeBuffer;
  * however it dies. A slot whose byte can be locked by someone else is dead. Heartbeats only mark
  * a live process as stalled in {@link #inspect()}; no timeout ever declares a process dead.
  *
- * <p>Recovery. Any attached process that finds a dead slot (periodically, or when the table is
- * full at attach, or on {@link #recoverDeadSlots()}) claims it by taking its lock byte and a CAS
- * of its state to RECOVERING, runs every registered step in order, frees the slot and tells the
- * {@link OwnerDeathListener}s. A recoverer that dies leaves the slot RECOVERING with its lock
- * byte free: the next recoverer claims it and runs the steps again (they are idempotent). A slot
- * is not recovered by a process that lacks a step for a section that needs one.
+ * <p>Recovery. Any process that finds a dead slot (periodically, when the table is full at
+ * attach, when it meets a dead lock holder, or on {@link #recoverDeadSlots()}) claims it: it takes
+ * the slot's lock byte (held per JVM, so two threads or two {@code Region} objects of one JVM
+ * never both claim a slot), then moves the state word to RECOVERING with the next claim sequence.
+ * It runs every registered step in order, frees the slot and tells the {@link OwnerDeathListener}s.
+ * A recoverer that dies leaves the slot RECOVERING with its lock byte free: the next recoverer
+ * claims it again (with yet another sequence) and runs the steps again (they are idempotent). A
+ * slot is not recovered by a process that lacks a step for a section that needs one.
+ * <p>Identity of a recovery. A step that stores "who holds this" in shared memory (a lock word,
+ * a journal) does so in the name of the claim, {@link #recoveryToken(int)}: the dead slot and the
+ * claim's sequence, never the recoverer's own attachment. So a recovery needs no attachment, each
+ * recovery has a name of its own (threads of one process recovering two slots exclude each other
+ * through the shared lock words exactly as two processes do, with no lock of the JVM), and
+ * {@link #isOwnerGone(long)} answers for it from the state word and the lock byte alone: a token
+ * is held while its slot's state word carries its sequence (ATTACHED or RECOVERING) and the
+ * slot's lock byte is held. Each claim bumps the sequence, so the tokens of the dead attachment,
+ * and of a dead recoverer, are gone from the moment of the claim, and a finished recovery's token
+ * is gone once the slot is FREE (or taken).
+ * <p>A newcomer on a full table. {@link #attach()} that finds no free slot recovers a dead one and
+ * takes it: after the last step it writes itself into the slot and moves the state from its
+ * RECOVERING claim to ATTACHED (the next sequence), all under the slot's lock byte, which it then
+ * keeps as its own: no other process can take the slot in between, and the steps never needed the
+ * newcomer to be attached.
+ * A newcomer thus always attaches to a table holding a dead slot it has the steps for; while a
+ * live recoverer works on a slot, attach waits for it (bounded) instead of failing.
+ * <p>Closing. {@link #close()} and {@link #abandon()} wait for the recoveries under way in this
+ * object before they drop its use of the lock file (the JVM's last use would drop their claims).
  */
 public final class Region implements AutoCloseable
 {
@@ -94,6 +116,9 @@ public final class Region implements AutoCloseable
     static volatile Runnable initHook = NO_HOOK;
 
     private static final long DEFAULT_OPEN_TIMEOUT_MS = 10_000;
+    /** How long attach() waits for recoveries under way when the table is full. */
+    private static final long ATTACH_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long START_TIME = ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
 
     private final Path file;
     private final LockFile lockFile;
@@ -111,6 +136,12 @@ public final class Region implements AutoCloseable
     private final List<Runnable> unmapHooks = new CopyOnWriteArrayList<>();
     private final Set<Long> deferredReported = new HashSet<>();
     private final Object attachLock = new Object();
+    /**
+     * Held for reading by every slot recovery of this object, for writing while it gives the lock
+     * file up ({@link #close()}, {@link #abandon()}): releasing the JVM's last use of the lock file
+     * would drop a recovery's claim while it still works.
+     */
+    private final ReentrantReadWriteLock recovering = new ReentrantReadWriteLock();
 
     private volatile int slot = -1;
     private volatile long attachSequence;
@@ -826,11 +857,14 @@ public final class Region implements AutoCloseable
 
     /**
      * Claims a process slot for this object (this process), then recovers every dead slot it can
-     * (with the steps registered so far: register them before attaching). Recovers dead slots
-     * first if every slot is taken. Starts the daemon thread (heartbeat, periodic recovery).
+     * (with the steps registered so far: register them before attaching). When no slot is free, it
+     * recovers a dead slot and takes it (see the class comment), waiting (bounded) for recoveries
+     * that other threads or processes have under way. Starts the daemon thread (heartbeat,
+     * periodic recovery).
      *
      * @return the slot index.
-     * @throws ProcessTableFullException when every slot belongs to a live process.
+     * @throws ProcessTableFullException when every slot belongs to a live process, or to dead ones
+     *                                   this process cannot recover (the message says which).
      * @throws IllegalStateException when already attached or closed.
      */
     public int attach()
@@ -842,33 +876,7 @@ public final class Region implements AutoCloseable
             {
                 throw new IllegalStateException("region " + file + ": already attached as slot " + slot);
             }
-            int claimed = claimFreeSlot();
-            if (claimed < 0)
-            {
-                recoverDeadSlots();
-                claimed = claimFreeSlot();
-            }
-            if (claimed < 0)
-            {
-                int dead = 0;
-                for (int i = 0; i < header.processSlots; i++)
-                {
-                    if (!isAlive(i))
-                    {
-                        dead++;
-                    }
-                }
-                final Set<Integer> missing = missingSteps();
-                if (dead > 0 && !missing.isEmpty())
-                {
-                    final List<String> names = new ArrayList<>();
-                    missing.forEach(id -> names.add(SectionSpec.nameOf(id)));
-                    throw new ProcessTableFullException(file, header.processSlots, dead + " of them held by dead processes that"
-                        + " this process cannot recover: it has no recovery step for " + names
-                        + " (open those modules, e.g. TieredPool.open, before attach())");
-                }
-                throw new ProcessTableFullException(file, header.processSlots);
-            }
+            final int claimed = claimSlot();
             attachSequence = sequence(buffer.getLongVolatile(stateOffset(claimed)));
             slot = claimed;
             buffer.putLongVolatile(CLEAN_CLOSE_OFFSET, 0);
@@ -878,6 +886,110 @@ public final class Region implements AutoCloseable
             startDaemon();
             return claimed;
         }
+    }
+
+    /**
+     * A free slot, or a dead one recovered and taken; waits while a live recoverer works on a slot
+     * (it frees it soon), up to {@link #ATTACH_WAIT_NANOS}.
+     */
+    private int claimSlot()
+    {
+        final long deadline = System.nanoTime() + ATTACH_WAIT_NANOS;
+        while (true)
+        {
+            int claimed = claimFreeSlot();
+            if (claimed < 0)
+            {
+                claimed = takeOverDeadSlot();
+            }
+            if (claimed >= 0)
+            {
+                return claimed;
+            }
+            if (!recoveryUnderWay() || System.nanoTime() > deadline)
+            {
+                throw tableFull();
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+
+    /**
+     * Recovers dead slots in turn until one is recovered completely, and keeps that one: it becomes
+     * this attachment's without its lock byte ever being let go, so nobody can take it in between.
+     *
+     * @return the slot taken, or -1.
+     */
+    private int takeOverDeadSlot()
+    {
+        for (int i = 0; i < header.processSlots; i++)
+        {
+            final int state = state(buffer.getLongVolatile(stateOffset(i)));
+            if (state != STATE_ATTACHED && state != STATE_RECOVERING)
+            {
+                continue;
+            }
+            final boolean[] taken = new boolean[1];
+            final OwnerDeathReport report;
+            recovering.readLock().lock();
+            try
+            {
+                report = recoverSlot(i, taken);
+            }
+            finally
+            {
+                recovering.readLock().unlock();
+            }
+            if (report != null)
+            {
+                tellListeners(report);
+            }
+            if (taken[0])
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether some slot is being recovered by a live recoverer (its lock byte held): it will be free soon. */
+    private boolean recoveryUnderWay()
+    {
+        for (int i = 0; i < header.processSlots; i++)
+        {
+            if (state(buffer.getLongVolatile(stateOffset(i))) == STATE_RECOVERING && isAlive(i))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ProcessTableFullException tableFull()
+    {
+        int dead = 0;
+        for (int i = 0; i < header.processSlots; i++)
+        {
+            if (!isAlive(i))
+            {
+                dead++;
+            }
+        }
+        final Set<Integer> missing = missingSteps();
+        if (dead > 0 && !missing.isEmpty())
+        {
+            final List<String> names = new ArrayList<>();
+            missing.forEach(id -> names.add(SectionSpec.nameOf(id)));
+            return new ProcessTableFullException(file, header.processSlots, dead + " of them held by dead processes that"
+                + " this process cannot recover: it has no recovery step for " + names
+                + " (open those modules, e.g. TieredPool.open, before attach())");
+        }
+        if (dead > 0)
+        {
+            return new ProcessTableFullException(file, header.processSlots, dead + " of them held by dead processes whose"
+                + " recovery failed (see the OwnerDeathListener reports); the others by live processes");
+        }
+        return new ProcessTableFullException(file, header.processSlots);
     }
 
     /**
@@ -958,8 +1070,6 @@ public final class Region implements AutoCloseable
 
     private int claimFreeSlot()
     {
-        final long pid = ProcessHandle.current().pid();
-        final long start = ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
         for (int i = 0; i < header.processSlots; i++)
         {
             final int offset = stateOffset(i);
@@ -972,27 +1082,33 @@ public final class Region implements AutoCloseable
                 continue;
             }
             final long word = buffer.getLongVolatile(offset);
-            if (state(word) != STATE_FREE)
-            {
-                lockFile.unlock(lockPosition(i));
-                continue;
-            }
-            final long now = System.currentTimeMillis();
-            final int base = slotOffset(i);
-            buffer.putLong(base + PID_OFFSET, pid);
-            buffer.putLong(base + START_TIME_OFFSET, start);
-            buffer.putLong(base + ATTACH_TIME_OFFSET, now);
-            buffer.putLong(base + HEARTBEAT_OFFSET, now);
-            buffer.putLong(base + RECOVERER_PID_OFFSET, 0);
-            buffer.putLong(base + TXN_STATE_OFFSET, 0);
-            buffer.putLong(base + WOUNDED_OFFSET, 0);
-            if (buffer.compareAndSetLong(offset, word, stateWord(STATE_ATTACHED, sequence(word) + 1)))
+            if (state(word) == STATE_FREE && occupy(i, word))
             {
                 return i;
             }
             lockFile.unlock(lockPosition(i));
         }
         return -1;
+    }
+
+    /**
+     * Writes this process into slot {@code i}, whose lock byte the caller holds, and moves its
+     * state from {@code word} to ATTACHED with the next claim sequence.
+     *
+     * @return whether the state word was still {@code word}.
+     */
+    private boolean occupy(final int i, final long word)
+    {
+        final long now = System.currentTimeMillis();
+        final int base = slotOffset(i);
+        buffer.putLong(base + PID_OFFSET, ProcessHandle.current().pid());
+        buffer.putLong(base + START_TIME_OFFSET, START_TIME);
+        buffer.putLong(base + ATTACH_TIME_OFFSET, now);
+        buffer.putLong(base + HEARTBEAT_OFFSET, now);
+        buffer.putLong(base + RECOVERER_PID_OFFSET, 0);
+        buffer.putLong(base + TXN_STATE_OFFSET, 0);
+        buffer.putLong(base + WOUNDED_OFFSET, 0);
+        return buffer.compareAndSetLong(stateOffset(i), word, stateWord(STATE_ATTACHED, sequence(word) + 1));
     }
 
     private int attachedSlots()
@@ -1025,6 +1141,11 @@ public final class Region implements AutoCloseable
 
     private static final long TOKEN_SEQUENCE_MASK = (1L << 50) - 1;
 
+    private static long token(final int slot, final long sequence)
+    {
+        return ((sequence & TOKEN_SEQUENCE_MASK) << 13) | (slot + 1);
+    }
+
     /**
      * A word naming this attachment (its slot and claim sequence), for modules that store "who
      * holds this" in shared memory (lock words): {@link #isOwnerGone(long)} tells, from any
@@ -1040,14 +1161,39 @@ public final class Region implements AutoCloseable
         {
             throw new IllegalStateException("region " + file + ": attach() first");
         }
-        return ((attachSequence & TOKEN_SEQUENCE_MASK) << 13) | (mine + 1);
+        return token(mine, attachSequence);
     }
 
     /**
-     * Whether the attachment named by an {@link #ownerToken()} is gone: it detached, its slot was
-     * recovered or reused, or its process died (the kernel's word, not a timeout); a slot being
-     * recovered is gone too (its holder will not come back; a recoverer may need what it held). A
-     * token that names no slot (corrupt) is gone.
+     * A word naming the recovery claim this process holds on dead slot {@code slot} (the slot and
+     * the claim's sequence), for recovery steps that store "who holds this" in shared memory (lock
+     * words, journals) in the recovery's name: {@link #isOwnerGone(long)} reports it held, in
+     * every process, for as long as this process holds the claim, whether or not this process is
+     * attached. Never 0, and never equal to a token of any attachment.
+     *
+     * @param slot a slot this process is recovering (the {@link DeadProcess#slot()} a step was given).
+     * @return the token.
+     * @throws IllegalStateException when this process holds no recovery claim on {@code slot}.
+     * @throws IllegalArgumentException when {@code slot} is out of range.
+     */
+    public long recoveryToken(final int slot)
+    {
+        checkOpen();
+        checkSlot(slot);
+        final long word = buffer.getLongVolatile(stateOffset(slot));
+        if (state(word) != STATE_RECOVERING || !lockFile.isHeldHere(lockPosition(slot)))
+        {
+            throw new IllegalStateException("region " + file + ": slot " + slot + " is not being recovered by this process");
+        }
+        return token(slot, sequence(word));
+    }
+
+    /**
+     * Whether the holder named by a token ({@link #ownerToken()} or {@link #recoveryToken(int)})
+     * is gone: the attachment detached, or its slot was recovered or reused, or its process died;
+     * the recovery finished, or its recoverer died (the kernel's word, not a timeout). A slot
+     * being recovered has a new claim sequence, so the tokens of its dead attachment are gone (a
+     * recoverer may need what it held). A token that names no slot (corrupt) is gone.
      *
      * @param token a token read from shared memory.
      * @return {@code true} when nobody will release what the token's holder holds.
@@ -1065,7 +1211,8 @@ public final class Region implements AutoCloseable
         {
             return true;
         }
-        return state(word) != STATE_ATTACHED || !isAlive(owner);
+        final int state = state(word);
+        return (state != STATE_ATTACHED && state != STATE_RECOVERING) || !isAlive(owner);
     }
 
     /**
@@ -1220,8 +1367,9 @@ public final class Region implements AutoCloseable
 
     /**
      * Finds slots whose owner is dead (or whose recoverer died) and recovers each one this
-     * process can claim. Needs no attachment. Safe to call concurrently from several threads and
-     * processes: each dead slot is recovered by one of them at a time.
+     * process can claim. Needs no attachment. Safe to call concurrently from several threads,
+     * several {@code Region} objects and several processes: each dead slot is recovered by one of
+     * them at a time (see the class comment).
      *
      * @return a report for each slot recovered or attempted.
      */
@@ -1236,26 +1384,54 @@ public final class Region implements AutoCloseable
             {
                 continue;
             }
-            final OwnerDeathReport report = recoverSlot(i);
+            final OwnerDeathReport report;
+            recovering.readLock().lock();
+            try
+            {
+                if (closed)
+                {
+                    break;
+                }
+                report = recoverSlot(i, null);
+            }
+            finally
+            {
+                recovering.readLock().unlock();
+            }
             if (report != null)
             {
                 reports.add(report);
-                for (final OwnerDeathListener listener : listeners)
-                {
-                    listener.onOwnerDeath(report);
-                }
+                tellListeners(report);
             }
         }
         return reports;
     }
 
-    private OwnerDeathReport recoverSlot(final int dead)
+    private void tellListeners(final OwnerDeathReport report)
+    {
+        for (final OwnerDeathListener listener : listeners)
+        {
+            listener.onOwnerDeath(report);
+        }
+    }
+
+    /**
+     * Claims slot {@code dead} (its lock byte, then its state word to RECOVERING with the next
+     * claim sequence), runs every step, and frees the slot, or, given {@code taken}, attaches this
+     * process to it without letting its lock byte go (and sets {@code taken[0]}). The caller holds
+     * the read lock of {@link #recovering}.
+     *
+     * @param taken null to free the slot once recovered; else where to say it was taken.
+     * @return the report, or {@code null} when the slot is alive, free, or claimed by another recoverer.
+     */
+    private OwnerDeathReport recoverSlot(final int dead, final boolean[] taken)
     {
         final long position = lockPosition(dead);
         if (lockFile.isHeldHere(position) || !tryLock(file, lockFile, position))
         {
             return null; // alive, or claimed by another recoverer
         }
+        boolean kept = false;
         try
         {
             final int offset = stateOffset(dead);
@@ -1272,47 +1448,94 @@ public final class Region implements AutoCloseable
             final Set<Integer> missing = missingSteps();
             if (!missing.isEmpty())
             {
-                synchronized (deferredReported)
-                {
-                    if (!deferredReported.add(((long)dead << 40) ^ sequence(word)))
-                    {
-                        return null;
-                    }
-                }
-                final List<String> names = new ArrayList<>();
-                missing.forEach(id -> names.add(SectionSpec.nameOf(id)));
-                return new OwnerDeathReport(info, me, List.of("deferred: this process has no recovery step for "
-                    + String.join(", ", names)), false);
+                return deferral(info, missing);
             }
-            if (!buffer.compareAndSetLong(offset, word, stateWord(STATE_RECOVERING, sequence(word))))
+            // a new claim sequence: the dead attachment's tokens (and a dead recoverer's) are gone from here on,
+            // and recoveryToken(dead) names this claim alone
+            final long claim = stateWord(STATE_RECOVERING, sequence(word) + 1);
+            if (!buffer.compareAndSetLong(offset, word, claim))
             {
                 return null;
             }
             buffer.putLongVolatile(base + RECOVERER_PID_OFFSET, me);
             final List<String> results = new ArrayList<>();
-            final List<RecoveryStep> ordered = new ArrayList<>(steps);
-            ordered.sort(Comparator.comparingInt(RecoveryStep::order));
-            for (final RecoveryStep step : ordered)
+            if (!runSteps(info, results))
             {
-                try
-                {
-                    results.add(step.name() + ": " + step.recover(this, info));
-                }
-                catch (final RuntimeException ex)
-                {
-                    results.add(step.name() + ": FAILED " + ex);
-                    return new OwnerDeathReport(info, me, results, false);
-                }
+                return new OwnerDeathReport(info, me, results, false);
             }
-            final boolean hadRootsLock = roots.releaseIfHeldBy(dead, sequence(word));
-            results.add("region: roots lock " + (hadRootsLock ? "released" : "not held") + ", slot freed");
-            buffer.putLongRelease(offset, stateWord(STATE_FREE, sequence(word)));
+            kept = finish(dead, claim, taken, results);
             return new OwnerDeathReport(info, me, results, true);
         }
         finally
         {
-            lockFile.unlock(position);
+            if (!kept)
+            {
+                lockFile.unlock(position);
+            }
         }
+    }
+
+    /**
+     * The report of a dead slot left for a process with the steps this one lacks, once per claim
+     * sequence of the slot; {@code null} when already reported.
+     */
+    private OwnerDeathReport deferral(final DeadProcess info, final Set<Integer> missing)
+    {
+        synchronized (deferredReported)
+        {
+            if (!deferredReported.add(((long)info.slot() << 40) ^ info.attachSequence()))
+            {
+                return null;
+            }
+        }
+        final List<String> names = new ArrayList<>();
+        missing.forEach(id -> names.add(SectionSpec.nameOf(id)));
+        return new OwnerDeathReport(info, ProcessHandle.current().pid(), List.of("deferred: this process has no recovery step for "
+            + String.join(", ", names)), false);
+    }
+
+    /**
+     * After the steps of a recovery: releases the roots lock the dead slot held, then frees the
+     * slot, or, given {@code taken}, writes this process into it (ATTACHED, the next sequence).
+     *
+     * @return whether the slot was taken (its lock byte is then this attachment's).
+     */
+    private boolean finish(final int dead, final long claim, final boolean[] taken, final List<String> results)
+    {
+        final String roots = "region: roots lock " + (this.roots.releaseIfHeldBy(dead) ? "released" : "not held");
+        if (taken != null && occupy(dead, claim))
+        {
+            taken[0] = true;
+            results.add(roots + ", slot taken by this process");
+            return true;
+        }
+        results.add(roots + ", slot freed");
+        buffer.putLongRelease(stateOffset(dead), stateWord(STATE_FREE, sequence(claim)));
+        return false;
+    }
+
+    /**
+     * Runs every step in order, adding each result.
+     *
+     * @return whether all of them completed.
+     */
+    private boolean runSteps(final DeadProcess info, final List<String> results)
+    {
+        final List<RecoveryStep> ordered = new ArrayList<>(steps);
+        ordered.sort(Comparator.comparingInt(RecoveryStep::order));
+        for (final RecoveryStep step : ordered)
+        {
+            try
+            {
+                results.add(step.name() + ": " + step.recover(this, info));
+            }
+            catch (final RuntimeException ex)
+            {
+                results.add(step.name() + ": FAILED " + ex);
+                return false;
+            }
+        }
+        return true;
     }
 
     private Set<Integer> missingSteps()
@@ -1631,6 +1854,7 @@ public final class Region implements AutoCloseable
             {
                 return;
             }
+            checkNotInRecovery();
             stopDaemon();
             final int mine = slot;
             if (mine >= 0)
@@ -1638,9 +1862,38 @@ public final class Region implements AutoCloseable
                 lockFile.unlock(lockPosition(mine));
                 slot = -1;
             }
+            giveUp();
+        }
+    }
+
+    /**
+     * Marks this object closed and drops its use of the mapping and the lock file, once no
+     * recovery of this object is under way (one would otherwise lose its claim with the lock file).
+     */
+    private void giveUp()
+    {
+        recovering.writeLock().lock();
+        try
+        {
             closed = true;
             runUnmapHooks();
+            // the buffer is not re-wrapped to an empty one: a thread inside an access would then read a torn
+            // (address, array) pair and could crash the JVM; every method of this class and of the modules
+            // checks closed instead
             lockFile.release();
+        }
+        finally
+        {
+            recovering.writeLock().unlock();
+        }
+    }
+
+    /** Closing from within a recovery step of this object would wait for that recovery for ever. */
+    private void checkNotInRecovery()
+    {
+        if (recovering.getReadHoldCount() > 0)
+        {
+            throw new IllegalStateException("region " + file + ": cannot close or abandon from within a recovery step");
         }
     }
 
@@ -1664,6 +1917,7 @@ public final class Region implements AutoCloseable
             {
                 return;
             }
+            checkNotInRecovery();
             RuntimeException failure = null;
             try
             {
@@ -1687,12 +1941,7 @@ public final class Region implements AutoCloseable
                     failure.addSuppressed(again);
                 }
             }
-            closed = true;
-            runUnmapHooks();
-            // the buffer is not re-wrapped to an empty one: a thread inside an access would then read a torn
-            // (address, array) pair and could crash the JVM; every method of this class and of the modules
-            // checks closed instead
-            lockFile.release();
+            giveUp();
             if (failure != null)
             {
                 throw failure;

@@ -204,15 +204,16 @@ final class Roots
     }
 
     /**
-     * Releases the roots lock if {@code dead} holds it, repairing half-written slots. Called by
-     * recovery while the dead slot is claimed.
+     * Releases the roots lock if a token of {@code slot} holds it, repairing half-written slots.
+     * Called by recovery while the dead slot is claimed: no attachment of the slot is alive then,
+     * and recovery steps never take the roots lock, so whatever token of the slot holds it is gone.
      *
      * @return whether the dead process held the lock.
      */
-    boolean releaseIfHeldBy(final int slot, final long sequence)
+    boolean releaseIfHeldBy(final int slot)
     {
         final long word = buffer.getLongVolatile(RegionDescriptor.ROOTS_LOCK_OFFSET);
-        if (word != 0 && word == lockWord(slot, sequence))
+        if (word != 0 && lockSlot(word) == slot)
         {
             repair();
             return buffer.compareAndSetLong(RegionDescriptor.ROOTS_LOCK_OFFSET, word, 0);

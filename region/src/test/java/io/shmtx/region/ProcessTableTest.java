@@ -279,6 +279,98 @@ class ProcessTableTest
         }
     }
 
+    /**
+     * A newcomer on a table full of dead slots recovers one in the name of its claim (it is not
+     * attached yet: the step sees no slot of its own, and a recovery token every process sees
+     * held), takes it, then recovers the others. The dead attachments' tokens are gone from the
+     * claim on, and the recovery's token once the slot is taken.
+     */
+    @Test
+    void aNewcomerOnATableFullOfDeadSlotsRecoversOneInItsClaimsNameAndTakesIt()
+    {
+        final Path file = temp.newPath("takeover");
+        Region.create(file, RegionConfig.builder().processSlots(2).watchdogInterval(Duration.ZERO)
+            .section(new SectionSpec(SectionSpec.FIRST_USER_ID, 100, true)).build()).close();
+        final List<Long> deadTokens = new ArrayList<>();
+        for (int i = 0; i < 2; i++)
+        {
+            final Region killed = Region.open(file, Duration.ZERO);
+            killed.attach();
+            deadTokens.add(killed.ownerToken());
+            killed.abandon();
+        }
+        try (Region watcher = Region.open(file, Duration.ZERO); Region late = Region.open(file, Duration.ZERO))
+        {
+            final List<String> seen = new ArrayList<>();
+            final List<Long> recoveryTokens = new ArrayList<>();
+            late.registerRecoveryStep(userStep((region, dead) ->
+            {
+                final long token = region.recoveryToken(dead.slot());
+                recoveryTokens.add(token);
+                seen.add("slot " + dead.slot() + " by slot " + region.slot() + ", held " + !watcher.isOwnerGone(token)
+                    + ", dead gone " + watcher.isOwnerGone(deadTokens.get(dead.slot())));
+                assertThrows(IllegalStateException.class, () -> region.recoveryToken(1 - dead.slot()),
+                    "a slot this process is not recovering has no recovery token");
+                return "done";
+            }));
+            final int slot = late.attach();
+            assertEquals(0, slot, "the first dead slot, recovered and taken");
+            assertEquals(List.of("slot 0 by slot -1, held true, dead gone true", "slot 1 by slot 0, held true, dead gone true"), seen);
+            assertEquals(1, late.processes().size());
+            assertEquals("ATTACHED", late.processes().get(0).state());
+            assertEquals(ProcessHandle.current().pid(), late.processes().get(0).pid());
+            for (final long token : recoveryTokens)
+            {
+                assertTrue(watcher.isOwnerGone(token), "a finished recovery's token is gone");
+            }
+            assertFalse(watcher.isOwnerGone(late.ownerToken()));
+            assertNotEquals(recoveryTokens.get(0), late.ownerToken(), "the attachment has a name of its own");
+        }
+    }
+
+    /** A full table with a slot a live recoverer is working on: attach waits for it instead of failing. */
+    @Test
+    void attachWaitsForARecoveryUnderWayOnAFullTable() throws Exception
+    {
+        final Path file = temp.newPath("wait-for-recovery");
+        Region.create(file, RegionConfig.builder().processSlots(1).watchdogInterval(Duration.ZERO).build()).close();
+        final Region killed = Region.open(file, Duration.ZERO);
+        killed.attach();
+        killed.abandon();
+        final java.util.concurrent.CountDownLatch inStep = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+        try (Region recoverer = Region.open(file, Duration.ZERO); Region late = Region.open(file, Duration.ZERO))
+        {
+            recoverer.registerRecoveryStep(step("slow", 1, () ->
+            {
+                inStep.countDown();
+                try
+                {
+                    finish.await();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            final ExecutorService threads = Executors.newFixedThreadPool(2);
+            try
+            {
+                final Future<List<OwnerDeathReport>> recovery = threads.submit(recoverer::recoverDeadSlots);
+                assertTrue(inStep.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                final Future<Integer> attached = threads.submit(late::attach);
+                Thread.sleep(50); // let it find the table full with the slot under recovery
+                finish.countDown();
+                assertEquals(0, attached.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(recovery.get(30, java.util.concurrent.TimeUnit.SECONDS).get(0).completed());
+            }
+            finally
+            {
+                threads.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void deadSlotWaitsForAProcessWithTheNeededStep()
     {
@@ -296,28 +388,7 @@ class ProcessTableTest
             assertEquals("ATTACHED", survivor.processes().get(0).state(), "the dead slot is left for a capable process");
             assertTrue(survivor.recoverDeadSlots().isEmpty(), "a deferral is reported once");
 
-            survivor.registerRecoveryStep(new RecoveryStep()
-            {
-                public String name()
-                {
-                    return "user";
-                }
-
-                public int order()
-                {
-                    return 1;
-                }
-
-                public int sectionId()
-                {
-                    return SectionSpec.FIRST_USER_ID;
-                }
-
-                public String recover(final Region region, final DeadProcess dead)
-                {
-                    return "done";
-                }
-            });
+            survivor.registerRecoveryStep(userStep((region, dead) -> "done"));
             assertTrue(survivor.recoverDeadSlots().get(0).completed());
         }
     }
@@ -382,6 +453,33 @@ class ProcessTableTest
             {
                 body.run();
                 return "ok";
+            }
+        };
+    }
+
+    /** A step recovering the user section {@link SectionSpec#FIRST_USER_ID}. */
+    private static RecoveryStep userStep(final java.util.function.BiFunction<Region, DeadProcess, String> body)
+    {
+        return new RecoveryStep()
+        {
+            public String name()
+            {
+                return "user";
+            }
+
+            public int order()
+            {
+                return 1;
+            }
+
+            public int sectionId()
+            {
+                return SectionSpec.FIRST_USER_ID;
+            }
+
+            public String recover(final Region region, final DeadProcess dead)
+            {
+                return body.apply(region, dead);
             }
         };
     }
