@@ -170,10 +170,27 @@ class FullTableRecoveryTest
                 {
                     try (Txn tx = second.locks.begin())
                     {
-                        tx.lock(1 + lockedBy, LockMode.EXCLUSIVE); // held by a dead transaction: recovers
-                        tx.commit();
+                        // held by a dead transaction: recovers it; while another path is recovering the holder's
+                        // slot, WAIT_DIE may abort this younger requester instead (DIED): retry as a user would
+                        for (int attempt = 0; ; attempt++)
+                        {
+                            try
+                            {
+                                tx.lock(1 + lockedBy, LockMode.EXCLUSIVE);
+                                tx.commit();
+                                return null;
+                            }
+                            catch (final io.shmtx.deadlock.TxAbortedException ex)
+                            {
+                                if (attempt >= 1_000)
+                                {
+                                    throw ex;
+                                }
+                                Thread.sleep(1);
+                                tx.restart();
+                            }
+                        }
                     }
-                    return null;
                 },
                 () ->
                 {
