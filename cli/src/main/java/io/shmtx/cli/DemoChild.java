@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A child JVM of the demo: this JVM's java binary, class path and Agrona flag, running
@@ -84,7 +85,7 @@ final class DemoChild implements AutoCloseable
     }
 
     /** This JVM's class path with absolute entries, so the child may run in another directory. */
-    private static String absoluteClassPath()
+    static String absoluteClassPath()
     {
         final List<String> entries = new ArrayList<>();
         for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator))
@@ -99,20 +100,32 @@ final class DemoChild implements AutoCloseable
 
     private void pump()
     {
+        readLines(process, lines::add);
+        lines.add(END);
+    }
+
+    /**
+     * Hands each line of a process's output to {@code onLine} until the output ends (the process
+     * exited or was killed).
+     *
+     * @param process the process.
+     * @param onLine  receives each line.
+     */
+    static void readLines(final Process process, final Consumer<String> onLine)
+    {
         try (BufferedReader reader =
             new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
         {
             String line;
             while ((line = reader.readLine()) != null)
             {
-                lines.add(line);
+                onLine.accept(line);
             }
         }
         catch (final IOException ex)
         {
             // the child died or was killed: its output ends here
         }
-        lines.add(END);
     }
 
     /**
@@ -256,6 +269,16 @@ final class DemoChild implements AutoCloseable
     public void close()
     {
         closeInput();
+        destroy(process);
+    }
+
+    /**
+     * Kills a process if it still runs (SIGKILL) and waits up to 5 s for it to end. Never throws.
+     *
+     * @param process the process.
+     */
+    static void destroy(final Process process)
+    {
         if (process.isAlive())
         {
             process.destroyForcibly();

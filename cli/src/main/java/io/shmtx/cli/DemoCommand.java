@@ -292,7 +292,7 @@ final class DemoCommand implements Callable<Integer>
     }
 
     /** Deletes the region, its lock file and the directory with anything left in it; never throws. */
-    private static boolean deleteAll(final Path file, final Path dir)
+    static boolean deleteAll(final Path file, final Path dir)
     {
         try
         {

@@ -18,13 +18,16 @@ import picocli.CommandLine.IVersionProvider;
     name = "shmtx",
     mixinStandardHelpOptions = true,
     versionProvider = ShmtxCommand.Version.class,
-    description = "Create, inspect, watch and demonstrate shmtx region files (shared memory between JVM processes).",
+    description = "Create, inspect, watch, demonstrate and soak-test shmtx region files (shared memory between JVM processes).",
     subcommands = {
         CreateCommand.class,
         InspectCommand.class,
         StatCommand.class,
         DemoCommand.class,
         AttachChildCommand.class,
+        SoakCommand.class,
+        SoakWorkerCommand.class,
+        SoakCheckCommand.class,
         HelpCommand.class,
     })
 final class ShmtxCommand

@@ -1,5 +1,5 @@
 /**
- * The {@code shmtx} command line: create and inspect region files, watch pool statistics, and a multi-process demo.
+ * The {@code shmtx} command line: create and inspect region files, watch pool statistics, a multi-process demo, and a soak test.
  * Start at {@link io.shmtx.cli.Main}.
  */
 package io.shmtx.cli;
