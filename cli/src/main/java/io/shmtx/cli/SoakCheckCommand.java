@@ -220,6 +220,8 @@ final class SoakCheckCommand implements Callable<Integer>
         check("pool.validate", () -> validate(pool, persistent));
         check("pool.stats", () -> stats(pool, persistent));
         check("pool.owned", () -> owned(pool));
+        check("refs.validate", () -> none("reference-count problems", refs.validate()));
+        check("locks.validate", () -> none("lock-table problems", locks.validate()));
         check("refs.orphans", () -> none("shared blocks nobody holds", refs.orphanReport().stream()
             .map(Handles::toString).collect(Collectors.toList())));
         check("refs.ledgers", () -> ledgers(region, refs));
@@ -336,7 +338,7 @@ final class SoakCheckCommand implements Callable<Integer>
     }
 
     /**
-     * The lock table has no validate(): scan it through its descriptor. Recovery wipes a dead
+     * Stricter than {@link LockManager#validate()} for a table nobody uses: scan it through its descriptor. Recovery wipes a dead
      * process's transaction cells and clears its ids from every entry, and the checker opens no
      * transaction, so every cell and every entry must be empty.
      */
