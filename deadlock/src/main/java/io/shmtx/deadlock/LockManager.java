@@ -58,7 +58,8 @@ import org.agrona.concurrent.AtomicBuffer;
  * <p>A holder id naming a cell of a free process slot (left by nobody alive: a process gives its
  * locks back before its slot is freed, recovery before it frees a dead one's) is abandoned: the
  * requester that meets it clears it, by a compare-and-set on the exact word it read, and asks
- * again. An id beyond the cells (a corrupt entry) is never followed: requesters wait it out.
+ * again. An id beyond the cells (a corrupt entry) is never followed and never counts as a decision's holder:
+ * a policy that never waits (NO_WAIT) aborts at once, the waiting policies wait until {@code maxWait}.
  *
  * <p>Once the region is closed, every method that reads it throws {@link IllegalStateException}
  * naming the file.
@@ -1033,7 +1034,7 @@ public final class LockManager implements AutoCloseable
     }
 
     /**
-     * Recovery step 2 of DESIGN's order: release the dead process's locks, withdraw its waits
+     * Recovery step 2 of the fixed order (docs/ARCHITECTURE.md, Recovery): release the dead process's locks, withdraw its waits
      * (waiter counts lowered to the live marks), wipe its transaction cells. O(lock table), plus
      * O(cells) for each entry it was waiting for.
      */

@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.AtomicBuffer;
 
 /**
- * The pool's recovery step (step 4 of DESIGN's order: return blocks a dead process owned and never
+ * The pool's recovery step (step 4 of the fixed order in docs/ARCHITECTURE.md: return blocks a dead process owned and never
  * published) and its validation walk. Both lock one tier at a time; see {@link TieredPool} for
  * the invariant they rely on.
  * <p>Concurrent recoveries. A recovery locks each tier in the name of its claim on the dead slot

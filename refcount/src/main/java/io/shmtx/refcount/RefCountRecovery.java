@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.concurrent.AtomicBuffer;
 
 /**
- * Recovery step 3 of DESIGN's order: drop the references a dead process held and free what
+ * Recovery step 3 of the fixed order (docs/ARCHITECTURE.md, Recovery): drop the references a dead process held and free what
  * reaches zero. See {@link RefCounts} for the rules; this class adds the recoverer's own crash
  * safety: one recoverer at a time (a recovery lock word holding the recovery's claim token, taken
  * over from a dead holder: recoveries in two threads of one process exclude each other through it

@@ -4,8 +4,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
 
 /**
  * Layout of one process slot in the process table section. A slot is two cache lines; the
- * first is written by its owner (attach, heartbeat) and by a recoverer, the second is reserved
- * for later modules (transaction state, wounded flag).
+ * first is written by its owner (attach, heartbeat) and by a recoverer, and ends with two words
+ * reserved for later modules (transaction state, wounded flag); the second is reserved.
  *
  * <pre>
  *    0  state word (64): bits 0-7 state (0 FREE, 1 ATTACHED, 2 RECOVERING),

@@ -23,7 +23,7 @@ public interface RecoveryStep
     String name();
 
     /**
-     * Position in the fixed order of steps (DESIGN: 1 transactions, 2 locks, 3 references,
+     * Position in the fixed order of steps (1 transactions, 2 locks, 3 references,
      * 4 owned blocks); lower runs first.
      *
      * @return the order key.

@@ -44,14 +44,14 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |    id (32) | flags (32) | offset (64) | length (64) | 0 (64)  |
  *  +---------------------------------------------------------------+  592 = end of static part
  * </pre>
- * The checksum covers bytes [8, 72) and [80, 592): every static field but the magic and itself.
+ * The checksum covers bytes [8, 76) and [80, 592): every static field but the magic and itself.
  *
  * Header, dynamic part (each word on its own pair of cache lines, so that contended words do not
  * share a line):
  * <pre>
  *   640   clean close flag (64): 1 after the last process detached cleanly, 0 while in use
  *   768   region clock (64): monotonic counter, getAndAdd
- *   896   roots lock (64): 0 = free, else owner slot + 1
+ *   896   roots lock (64): 0 = free, else the owner's token (slot + 1 in bits 0-12, claim sequence above)
  *  1024   model word (64), 1032 model epoch (64): reserved for the consistency module
  *  1152   coarse time, epoch ms (64): refreshed by every attached process's daemon thread, so that
  *         hot paths (block allocation time) read a word instead of calling the OS
