@@ -1,0 +1,366 @@
+package io.shmtx.consistency;
+
+import static org.agrona.BitUtil.SIZE_OF_INT;
+import static org.agrona.BitUtil.SIZE_OF_LONG;
+
+import io.shmtx.region.RegionDescriptor;
+import io.shmtx.region.RegionFormatException;
+
+import java.nio.file.Path;
+
+import org.agrona.concurrent.AtomicBuffer;
+
+/**
+ * Layout of the consistency section (section id {@link io.shmtx.region.SectionSpec#LEDGERS}), of
+ * each transaction log in it, and of the header every transactional object carries at the start
+ * of its pool block. Every offset is derived from the previous one; {@link #check} validates a
+ * section read from a file before anything else uses it.
+ *
+ * <p>This class is threadsafe: it has no state.
+ *
+ * <h2>Section</h2>
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                         magic (8 bytes)                       |  0
+ *  +---------------------------------------------------------------+
+ *  |                         layout version                        |  8
+ *  |                         process slots                         | 12
+ *  |                         logs per slot                         | 16
+ *  |                         log size (bytes)                      | 20
+ *  |                         max objects per transaction           | 24
+ *  |                         redo capacity (bytes)                 | 28
+ *  +---------------------------------------------------------------+
+ *  |   model word: epoch &lt;&lt; 8 | model ordinal (own cache line)     | 64
+ *  |   switch state (0 = no switch in progress)                    | 72
+ *  +---------------------------------------------------------------+
+ *  |   log 0 (slot 0, log 0) | log 1 (slot 0, log 1) | ...         | 128
+ *  |   log for (slot s, log k) at 128 + (s * logsPerSlot + k) * logSize
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * <h2>Transaction log (one per thread of a process that runs transactions)</h2>
+ * <pre>
+ *   0  state word        STATE_IDLE / STATE_ACTIVE / STATE_COMMITTING in the low byte,
+ *                        a sequence (transactions that wrote) above it
+ *   8  model word        the model word the transaction began under
+ *  16  snapshot ts       region clock value the transaction reads at
+ *  24  commit ts         written before the state turns COMMITTING
+ *  32  object count      entries used in the object table (int)
+ *  36  redo bytes        bytes used in the redo area (int)
+ *  64  object table      maxObjects entries of 16 bytes: handle (long), flags (int), reserved (int)
+ *  64 + 16 * maxObjects  redo area: records of [entry index int][offset int][length int][pad int]
+ *                        followed by length bytes, padded to 8
+ * </pre>
+ * The object table lists every object the transaction writes, frees or allocates (never the
+ * objects it only reads): what recovery needs to find the version locks the transaction may hold.
+ *
+ * <h2>Object header (first {@value #OBJECT_HEADER_SIZE} bytes of the pool block's payload)</h2>
+ * <pre>
+ *   0  version word   (see below)
+ *   8  history handle newest older version for CAUSAL; 0 (not used yet)
+ *  16  size           payload bytes the object was allocated with (int)
+ *  20  tag            {@link #OBJECT_TAG}: marks a block made by this module
+ *  24  payload ...
+ * </pre>
+ * Version word:
+ * <pre>
+ *   63                                            16 15 14           0
+ *  +------------------------------------------------+--+--------------+
+ *  |  commit timestamp of the newest value (48 bits)  |L | locker id    |
+ *  +------------------------------------------------+--+--------------+
+ *  L = locked; locker id = index of the locking transaction log + 1 (0 when unlocked)
+ * </pre>
+ * A committed object's word is {@code ts << 16}. A locked word keeps the timestamp of the value
+ * still in place, so a rollback clears the low 16 bits. Timestamps come from the region clock:
+ * unique across the region, so a block freed and reused never shows an old version again.
+ */
+public final class ConsistencyDescriptor
+{
+    /** Section magic, "SHMTXCON". */
+    public static final long MAGIC = 0x53484D5458434F4EL;
+    /** Layout version. */
+    public static final int VERSION = 1;
+
+    /** Offset of the magic. */
+    public static final int MAGIC_OFFSET = 0;
+    /** Offset of the layout version. */
+    public static final int VERSION_OFFSET = MAGIC_OFFSET + SIZE_OF_LONG;
+    /** Offset of the process slot count. */
+    public static final int PROCESS_SLOTS_OFFSET = VERSION_OFFSET + SIZE_OF_INT;
+    /** Offset of the logs-per-slot count. */
+    public static final int LOGS_PER_SLOT_OFFSET = PROCESS_SLOTS_OFFSET + SIZE_OF_INT;
+    /** Offset of the size of one log. */
+    public static final int LOG_SIZE_OFFSET = LOGS_PER_SLOT_OFFSET + SIZE_OF_INT;
+    /** Offset of the object-table capacity of one log. */
+    public static final int MAX_OBJECTS_OFFSET = LOG_SIZE_OFFSET + SIZE_OF_INT;
+    /** Offset of the redo capacity of one log. */
+    public static final int REDO_CAPACITY_OFFSET = MAX_OBJECTS_OFFSET + SIZE_OF_INT;
+    /** Offset of the model word (on its own cache line: read by every transaction's begin). */
+    public static final int MODEL_WORD_OFFSET = 64;
+    /** Offset of the switch state word. */
+    public static final int SWITCH_STATE_OFFSET = MODEL_WORD_OFFSET + SIZE_OF_LONG;
+    /** Offset of the first log. */
+    public static final int LOGS_OFFSET = 128;
+
+    /** Log: state word. */
+    public static final int LOG_STATE_OFFSET = 0;
+    /** Log: model word at begin. */
+    public static final int LOG_MODEL_OFFSET = LOG_STATE_OFFSET + SIZE_OF_LONG;
+    /** Log: snapshot timestamp. */
+    public static final int LOG_SNAPSHOT_OFFSET = LOG_MODEL_OFFSET + SIZE_OF_LONG;
+    /** Log: commit timestamp. */
+    public static final int LOG_COMMIT_TS_OFFSET = LOG_SNAPSHOT_OFFSET + SIZE_OF_LONG;
+    /** Log: object table entries in use. */
+    public static final int LOG_OBJECT_COUNT_OFFSET = LOG_COMMIT_TS_OFFSET + SIZE_OF_LONG;
+    /** Log: redo bytes in use. */
+    public static final int LOG_REDO_BYTES_OFFSET = LOG_OBJECT_COUNT_OFFSET + SIZE_OF_INT;
+    /** Log: first object table entry. */
+    public static final int LOG_OBJECTS_OFFSET = 64;
+    /** Size of an object table entry. */
+    public static final int LOG_ENTRY_SIZE = 16;
+    /** Entry: handle. */
+    public static final int ENTRY_HANDLE_OFFSET = 0;
+    /** Entry: flags ({@link #FLAG_WRITTEN}, {@link #FLAG_ALLOCATED}, {@link #FLAG_FREED}). */
+    public static final int ENTRY_FLAGS_OFFSET = SIZE_OF_LONG;
+    /** Size of a redo record's header. */
+    public static final int RECORD_HEADER_SIZE = 16;
+    /** Record: index of its object table entry. */
+    public static final int RECORD_ENTRY_OFFSET = 0;
+    /** Record: byte offset in the object's payload. */
+    public static final int RECORD_OFFSET_OFFSET = SIZE_OF_INT;
+    /** Record: length of the bytes that follow. */
+    public static final int RECORD_LENGTH_OFFSET = 2 * SIZE_OF_INT;
+
+    /** Log state: no transaction, or one that has written nothing shared yet. */
+    public static final int STATE_IDLE = 0;
+    /** Log state: the transaction may hold version locks and allocated blocks; nothing applied. */
+    public static final int STATE_ACTIVE = 1;
+    /** Log state: the redo records and commit timestamp are complete; the commit must finish. */
+    public static final int STATE_COMMITTING = 2;
+
+    /** Entry flag: the transaction writes the object (it will lock it at commit). */
+    public static final int FLAG_WRITTEN = 1;
+    /** Entry flag: the transaction allocated the object. */
+    public static final int FLAG_ALLOCATED = 2;
+    /** Entry flag: the transaction frees the object at commit. */
+    public static final int FLAG_FREED = 4;
+
+    /** Object header: version word. */
+    public static final int OBJECT_VERSION_OFFSET = 0;
+    /** Object header: history handle (CAUSAL; reserved). */
+    public static final int OBJECT_HISTORY_OFFSET = SIZE_OF_LONG;
+    /** Object header: payload size. */
+    public static final int OBJECT_SIZE_OFFSET = 2 * SIZE_OF_LONG;
+    /** Object header: tag. */
+    public static final int OBJECT_TAG_OFFSET = OBJECT_SIZE_OFFSET + SIZE_OF_INT;
+    /** Size of the object header. */
+    public static final int OBJECT_HEADER_SIZE = OBJECT_TAG_OFFSET + SIZE_OF_INT;
+    /** Object tag, "TXOB". */
+    public static final int OBJECT_TAG = 0x54584F42;
+
+    /** Version word: lock bit. */
+    public static final long LOCK_BIT = 1L << 15;
+    /** Version word: locker id and lock bit. */
+    public static final long LOCK_MASK = 0xFFFFL;
+    /** Version word: bits below the timestamp. */
+    public static final int TS_SHIFT = 16;
+    /** Largest locker id (log index + 1). */
+    public static final int MAX_LOCKER = 0x7FFF;
+
+    private ConsistencyDescriptor()
+    {
+    }
+
+    /**
+     * Bytes one log takes.
+     *
+     * @param maxObjects   object table entries.
+     * @param redoCapacity redo area bytes.
+     * @return the log size, a multiple of 64.
+     */
+    public static int logSize(final int maxObjects, final int redoCapacity)
+    {
+        return (int)RegionDescriptor.align(LOG_OBJECTS_OFFSET + (long)maxObjects * LOG_ENTRY_SIZE + redoCapacity, 64);
+    }
+
+    /**
+     * Bytes the section takes.
+     *
+     * @param processSlots process slots.
+     * @param logsPerSlot  logs per slot.
+     * @param logSize      bytes per log.
+     * @return section length.
+     */
+    public static long sectionLength(final int processSlots, final int logsPerSlot, final int logSize)
+    {
+        return LOGS_OFFSET + (long)processSlots * logsPerSlot * logSize;
+    }
+
+    /**
+     * Offset of a log's redo area relative to the log.
+     *
+     * @param maxObjects object table entries.
+     * @return the offset.
+     */
+    public static int redoOffset(final int maxObjects)
+    {
+        return LOG_OBJECTS_OFFSET + maxObjects * LOG_ENTRY_SIZE;
+    }
+
+    /**
+     * The model word of a model and epoch.
+     *
+     * @param model model ordinal.
+     * @param epoch epoch.
+     * @return the word.
+     */
+    public static long modelWord(final int model, final long epoch)
+    {
+        return (epoch << 8) | model;
+    }
+
+    /**
+     * Model ordinal of a model word.
+     *
+     * @param word model word.
+     * @return ordinal (may be out of range in a corrupt word).
+     */
+    public static int model(final long word)
+    {
+        return (int)(word & 0xFF);
+    }
+
+    /**
+     * Epoch of a model word.
+     *
+     * @param word model word.
+     * @return epoch.
+     */
+    public static long epoch(final long word)
+    {
+        return word >>> 8;
+    }
+
+    /**
+     * Commit timestamp of a version word.
+     *
+     * @param word version word.
+     * @return timestamp.
+     */
+    public static long timestamp(final long word)
+    {
+        return word >>> TS_SHIFT;
+    }
+
+    /**
+     * Whether a version word is locked.
+     *
+     * @param word version word.
+     * @return {@code true} when locked.
+     */
+    public static boolean isLocked(final long word)
+    {
+        return (word & LOCK_BIT) != 0;
+    }
+
+    /**
+     * Locker id of a version word (log index + 1), 0 when unlocked.
+     *
+     * @param word version word.
+     * @return the id.
+     */
+    public static int locker(final long word)
+    {
+        return (int)(word & MAX_LOCKER);
+    }
+
+    /**
+     * The word of {@code word} locked by log {@code logIndex}.
+     *
+     * @param word     an unlocked version word.
+     * @param logIndex the locking log.
+     * @return the locked word.
+     */
+    public static long locked(final long word, final int logIndex)
+    {
+        return (word & ~LOCK_MASK) | LOCK_BIT | (logIndex + 1);
+    }
+
+    /**
+     * The unlocked version word of a commit timestamp.
+     *
+     * @param timestamp commit timestamp.
+     * @return the word.
+     */
+    public static long committed(final long timestamp)
+    {
+        return timestamp << TS_SHIFT;
+    }
+
+    /**
+     * Region offset of a log.
+     *
+     * @param base     section offset.
+     * @param logIndex global log index (slot * logsPerSlot + k).
+     * @param logSize  bytes per log.
+     * @return the offset.
+     */
+    public static int logOffset(final int base, final int logIndex, final int logSize)
+    {
+        return base + LOGS_OFFSET + logIndex * logSize;
+    }
+
+    /**
+     * Checks a section's header against the region it lies in.
+     *
+     * @param file          region file (for messages).
+     * @param buffer        region buffer.
+     * @param base          section offset.
+     * @param sectionLength section length.
+     * @param processSlots  the region's process slots.
+     * @throws RegionFormatException naming the first field that is wrong.
+     */
+    public static void check(final Path file, final AtomicBuffer buffer, final int base, final long sectionLength,
+        final int processSlots)
+    {
+        expect(file, "consistency.magic", buffer.getLongVolatile(base + MAGIC_OFFSET), MAGIC);
+        expect(file, "consistency.version", buffer.getInt(base + VERSION_OFFSET), VERSION);
+        expect(file, "consistency.processSlots", buffer.getInt(base + PROCESS_SLOTS_OFFSET), processSlots);
+        final int logsPerSlot = buffer.getInt(base + LOGS_PER_SLOT_OFFSET);
+        final int maxObjects = buffer.getInt(base + MAX_OBJECTS_OFFSET);
+        final int redo = buffer.getInt(base + REDO_CAPACITY_OFFSET);
+        if (logsPerSlot < 1 || (long)logsPerSlot * processSlots > MAX_LOCKER)
+        {
+            throw new RegionFormatException(file, "consistency.logsPerSlot", String.valueOf(logsPerSlot),
+                "1.." + (MAX_LOCKER / processSlots) + " for " + processSlots + " slots");
+        }
+        if (maxObjects < 1 || maxObjects > SharedMemoryConfig.MAX_OBJECTS_LIMIT || redo < 64
+            || redo > SharedMemoryConfig.MAX_REDO_LIMIT)
+        {
+            throw new RegionFormatException(file, "consistency.logCapacity", maxObjects + " objects/" + redo + " bytes",
+                "1.." + SharedMemoryConfig.MAX_OBJECTS_LIMIT + " objects, 64.." + SharedMemoryConfig.MAX_REDO_LIMIT + " bytes");
+        }
+        expect(file, "consistency.logSize", buffer.getInt(base + LOG_SIZE_OFFSET), logSize(maxObjects, redo));
+        final long needed = sectionLength(processSlots, logsPerSlot, logSize(maxObjects, redo));
+        if (needed > sectionLength)
+        {
+            throw new RegionFormatException(file, "consistency.length", String.valueOf(sectionLength), "at least " + needed);
+        }
+        final long modelWord = buffer.getLongVolatile(base + MODEL_WORD_OFFSET);
+        if (model(modelWord) >= ConsistencyModel.values().length || epoch(modelWord) < 1)
+        {
+            throw new RegionFormatException(file, "consistency.modelWord", "0x" + Long.toHexString(modelWord),
+                "a model ordinal below " + ConsistencyModel.values().length + " and an epoch >= 1");
+        }
+    }
+
+    private static void expect(final Path file, final String field, final long found, final long required)
+    {
+        if (found != required)
+        {
+            throw new RegionFormatException(file, field, String.valueOf(found), String.valueOf(required));
+        }
+    }
+}

@@ -1,0 +1,998 @@
+package io.shmtx.consistency;
+
+import static io.shmtx.consistency.ConsistencyDescriptor.*;
+
+import io.shmtx.pool.Handles;
+import io.shmtx.pool.TieredPool;
+import io.shmtx.region.Region;
+
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A transaction over shared objects, under the RELEASE model. Get one from
+ * {@link SharedMemory#transact}, {@link SharedMemory#readOnly} or {@link SharedMemory#begin()}.
+ *
+ * <p>Not threadsafe: a {@code Tx} belongs to the thread that began it; a call from another
+ * thread, or after the transaction ended, throws {@link IllegalStateException}. Each thread
+ * reuses one {@code Tx} object (and its buffers) for all its transactions, so keep no reference
+ * to it past the end of a transaction. Nested transactions on one thread are refused:
+ * {@code transact}, {@code readOnly} and {@code begin} while this thread's transaction runs throw
+ * {@link IllegalStateException} (use the {@code Tx} at hand).
+ *
+ * <p>Offsets are bytes into the object's payload (its size is what it was allocated with);
+ * an access outside it throws {@link IndexOutOfBoundsException} naming the object. Multi-byte
+ * values are in the platform's byte order.
+ *
+ * <h2>Protocol (RELEASE, after TL2)</h2>
+ * Every object carries a version word: the commit timestamp of its value, a lock bit and the
+ * locking log (see {@link ConsistencyDescriptor}). A transaction takes a snapshot timestamp from
+ * the region clock at begin.
+ * <ul>
+ *   <li>Read: version, payload, load-load fence, version again. The value is accepted when both
+ *       versions are equal, unlocked and not newer than the snapshot. A newer version first tries
+ *       to move the snapshot forward (take the clock again, check that everything read so far is
+ *       unchanged); otherwise the transaction aborts. A locked version is waited for a few
+ *       spins, then its owner's liveness is asked: dead → recovery runs and the attempt is retried,
+ *       alive → the attempt aborts (LOCKED).</li>
+ *   <li>Write: buffered as a redo record in this thread's log (in the region, but meaningless
+ *       until the log says COMMITTING); reads of an object this transaction wrote see its writes.
+ *       Objects allocated in the transaction are private to it: written in place.</li>
+ *   <li>Commit: lock each written object by a CAS of its version word from the version this
+ *       transaction read (a blind write: from the current one); no waiting, so no deadlock: a
+ *       failed CAS aborts. Take a commit timestamp from the region clock; unless it directly
+ *       follows the snapshot, check every object read is unchanged. Then commit timestamp and
+ *       state COMMITTING (release store), apply the redo records, publish allocations, release
+ *       each lock by storing the new version (release store), free what was freed, state IDLE.</li>
+ * </ul>
+ * Why it is serializable: a committed writer held every object it wrote locked from before it
+ * took its timestamp until its values were in place, so a reader that accepts a version not
+ * newer than its snapshot sees either a writer's complete values or none, and a snapshot-time
+ * view of every object it reads (TL2's argument; the snapshot extension re-establishes it at the
+ * new time). A writing transaction is ordered at its commit timestamp: its reads were still
+ * current then (checked while its writes were locked). Why it is crash-atomic: see
+ * {@link TxLogs}. Readers never write shared memory, so a read-only transaction costs no store
+ * to shared memory at all.
+ */
+public final class Tx implements AutoCloseable
+{
+    private static final int ENDED = 0;
+    private static final int RUNNING = 1;
+    private static final int ABORTED = 2;
+
+    /** Private flags, beside the shared FLAG_WRITTEN / FLAG_ALLOCATED / FLAG_FREED. */
+    private static final int READ = 16;
+    private static final int LOCKED = 32;
+    private static final long NONE = -1;
+    private static final int SPINS_BEFORE_PROBE = 256;
+    private static final int INITIAL_OBJECTS = 16;
+
+    /** Thrown inside a transact body to unwind an aborted attempt; never escapes transact. */
+    static final class AbortSignal extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        AbortSignal()
+        {
+            super("transaction attempt aborted (internal signal: let it propagate out of the transaction body)", null, false, false);
+        }
+    }
+
+    static final AbortSignal SIGNAL = new AbortSignal();
+
+    private final SharedMemory shm;
+    private final TxLogs logs;
+    private final Region region;
+    private final TieredPool pool;
+    private final AtomicBuffer buffer;
+    private final Path file;
+    private final Thread owner;
+    private final int logIndex;
+    private final int log;
+    private final int redoBase;
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[16]);
+    private final UnsafeBuffer wrapper = new UnsafeBuffer(new byte[0]);
+
+    private int status = ENDED;
+    private boolean readOnly;
+    private boolean managed;
+    private long snapshot;
+    private long sequence;
+
+    private long[] handles = new long[INITIAL_OBJECTS];
+    private int[] headers = new int[INITIAL_OBJECTS];
+    private int[] sizes = new int[INITIAL_OBJECTS];
+    private long[] seen = new long[INITIAL_OBJECTS];
+    private int[] flags = new int[INITIAL_OBJECTS];
+    private int[] entries = new int[INITIAL_OBJECTS];
+    private int count;
+    /** Open addressing: handle hash to object index + 1. */
+    private int[] table = new int[INITIAL_OBJECTS * 2];
+    private int written;
+    private int redoUsed;
+    private int lastRecord = -1;
+
+    private AbortReason abortReason;
+    private long abortHandle;
+    private String abortDetail;
+    private long commits;
+    private long aborts;
+
+    Tx(final SharedMemory shm, final TxLogs logs, final int logIndex, final Thread owner)
+    {
+        this.shm = shm;
+        this.logs = logs;
+        this.region = shm.region();
+        this.pool = shm.pool();
+        this.buffer = region.buffer();
+        this.file = region.file();
+        this.owner = owner;
+        this.logIndex = logIndex;
+        this.log = logs.logOffset(logIndex);
+        this.redoBase = log + logs.redoOffset;
+    }
+
+    // ------------------------------------------------------------------ life cycle (package)
+
+    void start(final boolean readOnly, final boolean managed)
+    {
+        this.readOnly = readOnly;
+        this.managed = managed;
+        this.snapshot = region.currentTimestamp();
+        this.status = RUNNING;
+    }
+
+    boolean isRunning()
+    {
+        return status == RUNNING;
+    }
+
+    boolean wasAborted()
+    {
+        return status == ABORTED;
+    }
+
+    Thread owner()
+    {
+        return owner;
+    }
+
+    int logIndex()
+    {
+        return logIndex;
+    }
+
+    AbortReason abortReason()
+    {
+        return abortReason;
+    }
+
+    String abortDescription()
+    {
+        return (abortDetail != null ? abortDetail : "") + (abortHandle != 0 ? " (object " + Handles.toString(abortHandle) + ")" : "");
+    }
+
+    long commits()
+    {
+        return commits;
+    }
+
+    long aborts()
+    {
+        return aborts;
+    }
+
+    /** Commit for {@code transact}: an abort throws {@link #SIGNAL} after rolling back. */
+    void commitManaged()
+    {
+        if (written == 0)
+        {
+            end(ENDED);
+            commits++;
+            return;
+        }
+        lockWriteSet();
+        final long commitTs = region.nextTimestamp();
+        if (commitTs != snapshot + 1)
+        {
+            validateReads();
+        }
+        publish(commitTs);
+        commits++;
+    }
+
+    /** Rolls back whatever is held and ends the transaction; does nothing when not running. */
+    void rollBackIfRunning()
+    {
+        if (status == RUNNING)
+        {
+            rollBack();
+            end(ENDED);
+        }
+    }
+
+    // ------------------------------------------------------------------ manual API
+
+    /**
+     * Commits a transaction begun with {@link SharedMemory#begin()}: its writes become visible at
+     * once, with release semantics. A transaction run by {@code transact} is committed by it:
+     * calling this there throws {@link IllegalStateException}.
+     *
+     * @throws TransactionAbortedException when a conflict was found; nothing is visible and the
+     *                                     transaction has ended.
+     * @throws IllegalStateException       when the transaction has ended, belongs to another
+     *                                     thread or is run by {@code transact}.
+     */
+    public void commit()
+    {
+        checkRunning();
+        if (managed)
+        {
+            throw new IllegalStateException("region " + file + ": a transaction run by transact/readOnly commits when its body returns");
+        }
+        try
+        {
+            commitManaged();
+        }
+        catch (final AbortSignal signal)
+        {
+            throw aborted();
+        }
+    }
+
+    /**
+     * Rolls back a transaction begun with {@link SharedMemory#begin()}: nothing it wrote becomes
+     * visible, objects it allocated are freed. Does nothing when it has already ended.
+     *
+     * @throws IllegalStateException when called from another thread, or inside {@code transact}
+     *                               (throw from the body instead).
+     */
+    public void abort()
+    {
+        checkThread();
+        if (managed && status == RUNNING)
+        {
+            throw new IllegalStateException("region " + file + ": to abort a transaction run by transact, throw from its body");
+        }
+        rollBackIfRunning();
+    }
+
+    /**
+     * Ends a manual transaction: aborts it unless it was committed.
+     */
+    @Override
+    public void close()
+    {
+        if (Thread.currentThread() == owner && !managed)
+        {
+            rollBackIfRunning();
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /**
+     * Reads a long.
+     *
+     * @param handle object.
+     * @param offset byte offset in the payload.
+     * @return the value as of this transaction.
+     */
+    public long getLong(final long handle, final int offset)
+    {
+        final int i = object(handle);
+        final int at = at(i, offset, Long.BYTES);
+        final int f = flags[i];
+        if ((f & (FLAG_WRITTEN | FLAG_ALLOCATED)) == 0)
+        {
+            return readLong(i, at);
+        }
+        if ((f & FLAG_ALLOCATED) != 0)
+        {
+            return buffer.getLong(at);
+        }
+        scratch.putLong(0, readLong(i, at));
+        overlay(i, offset, Long.BYTES, scratch, 0);
+        return scratch.getLong(0);
+    }
+
+    /**
+     * Reads an int.
+     *
+     * @param handle object.
+     * @param offset byte offset in the payload.
+     * @return the value as of this transaction.
+     */
+    public int getInt(final long handle, final int offset)
+    {
+        final int i = object(handle);
+        final int at = at(i, offset, Integer.BYTES);
+        final int f = flags[i];
+        if ((f & FLAG_ALLOCATED) != 0)
+        {
+            return buffer.getInt(at);
+        }
+        readInto(i, at, Integer.BYTES, scratch, 0);
+        if ((f & FLAG_WRITTEN) != 0)
+        {
+            overlay(i, offset, Integer.BYTES, scratch, 0);
+        }
+        return scratch.getInt(0);
+    }
+
+    /**
+     * Copies bytes out of an object.
+     *
+     * @param handle object.
+     * @param offset byte offset in the payload.
+     * @param dst    destination.
+     * @param dstOff offset in the destination.
+     * @param length bytes.
+     */
+    public void getBytes(final long handle, final int offset, final byte[] dst, final int dstOff, final int length)
+    {
+        final int i = object(handle);
+        final int at = at(i, offset, length);
+        if (dstOff < 0 || length > dst.length - dstOff)
+        {
+            throw new IndexOutOfBoundsException("dstOff=" + dstOff + " length=" + length + " outside a " + dst.length + "-byte array");
+        }
+        wrapper.wrap(dst);
+        if ((flags[i] & FLAG_ALLOCATED) != 0)
+        {
+            buffer.getBytes(at, wrapper, dstOff, length);
+            return;
+        }
+        readInto(i, at, length, wrapper, dstOff);
+        if ((flags[i] & FLAG_WRITTEN) != 0)
+        {
+            overlay(i, offset, length, wrapper, dstOff);
+        }
+    }
+
+    /**
+     * The payload size of an object (what it was allocated with).
+     *
+     * @param handle object.
+     * @return bytes.
+     */
+    public int size(final long handle)
+    {
+        return sizes[object(handle)];
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /**
+     * Writes a long; visible to others when the transaction commits.
+     *
+     * @param handle object.
+     * @param offset byte offset in the payload.
+     * @param value  value.
+     */
+    public void putLong(final long handle, final int offset, final long value)
+    {
+        final int i = writable(handle);
+        final int at = at(i, offset, Long.BYTES);
+        if ((flags[i] & FLAG_ALLOCATED) != 0)
+        {
+            buffer.putLong(at, value);
+            return;
+        }
+        buffer.putLong(record(i, offset, Long.BYTES), value);
+    }
+
+    /**
+     * Writes an int; visible to others when the transaction commits.
+     *
+     * @param handle object.
+     * @param offset byte offset in the payload.
+     * @param value  value.
+     */
+    public void putInt(final long handle, final int offset, final int value)
+    {
+        final int i = writable(handle);
+        final int at = at(i, offset, Integer.BYTES);
+        if ((flags[i] & FLAG_ALLOCATED) != 0)
+        {
+            buffer.putInt(at, value);
+            return;
+        }
+        buffer.putInt(record(i, offset, Integer.BYTES), value);
+    }
+
+    /**
+     * Copies bytes into an object; visible to others when the transaction commits.
+     *
+     * @param handle object.
+     * @param offset byte offset in the payload.
+     * @param src    source.
+     * @param srcOff offset in the source.
+     * @param length bytes.
+     */
+    public void putBytes(final long handle, final int offset, final byte[] src, final int srcOff, final int length)
+    {
+        final int i = writable(handle);
+        final int at = at(i, offset, length);
+        if (srcOff < 0 || length > src.length - srcOff)
+        {
+            throw new IndexOutOfBoundsException("srcOff=" + srcOff + " length=" + length + " outside a " + src.length + "-byte array");
+        }
+        if ((flags[i] & FLAG_ALLOCATED) != 0)
+        {
+            buffer.putBytes(at, src, srcOff, length);
+            return;
+        }
+        buffer.putBytes(record(i, offset, length), src, srcOff, length);
+    }
+
+    /**
+     * Allocates a zero-filled object of {@code size} payload bytes. It is private to this
+     * transaction until commit (publish its handle by writing it into another object or a root);
+     * freed if the transaction aborts. It lives until a transaction frees it (it holds no
+     * reference count).
+     *
+     * @param size payload bytes, at least 0.
+     * @return the handle.
+     * @throws io.shmtx.pool.PoolExhaustedException when no block fits.
+     */
+    public long allocate(final int size)
+    {
+        checkWritable();
+        final long handle = shm.allocateObject(size, locked(0, logIndex));
+        final int i;
+        try
+        {
+            i = add(handle, pool.payloadOffset(handle), size);
+            flags[i] = FLAG_ALLOCATED;
+            entry(i, FLAG_ALLOCATED);
+        }
+        catch (final RuntimeException ex)
+        {
+            pool.free(handle);
+            throw ex;
+        }
+        return handle;
+    }
+
+    /**
+     * Frees an object when the transaction commits (nothing happens if it aborts). Reads and
+     * writes of it later in this transaction are refused. A reference-counted object (from
+     * {@link SharedMemory#allocate}) is refused: release it instead.
+     *
+     * @param handle object.
+     * @throws ConsistencyException when the object is reference-counted.
+     */
+    public void free(final long handle)
+    {
+        final int i = writable(handle);
+        if ((flags[i] & FLAG_ALLOCATED) == 0 && shm.refCounts().count(handle) > 0)
+        {
+            throw new ConsistencyException(file, "object " + Handles.toString(handle)
+                + " is reference-counted (count " + shm.refCounts().count(handle) + "): release it instead of freeing it");
+        }
+        entry(i, FLAG_FREED);
+    }
+
+    // ------------------------------------------------------------------ object table
+
+    private int object(final long handle)
+    {
+        checkRunning();
+        final int[] t = table;
+        final int mask = t.length - 1;
+        int slot = hash(handle) & mask;
+        int index;
+        while ((index = t[slot]) != 0)
+        {
+            if (handles[index - 1] == handle)
+            {
+                if ((flags[index - 1] & FLAG_FREED) != 0)
+                {
+                    throw new IllegalStateException("region " + file + ": object " + Handles.toString(handle)
+                        + " was freed earlier in this transaction");
+                }
+                return index - 1;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return track(handle);
+    }
+
+    private int track(final long handle)
+    {
+        final int header = pool.payloadOffset(handle); // InvalidHandleException, StaleHandleException
+        return add(handle, header, logs.checkObject(handle, header));
+    }
+
+    private int add(final long handle, final int header, final int size)
+    {
+        if (count == handles.length)
+        {
+            grow();
+        }
+        final int i = count++;
+        handles[i] = handle;
+        headers[i] = header;
+        sizes[i] = size;
+        seen[i] = NONE;
+        flags[i] = 0;
+        entries[i] = -1;
+        insert(handle, i);
+        return i;
+    }
+
+    private void insert(final long handle, final int i)
+    {
+        final int mask = table.length - 1;
+        int slot = hash(handle) & mask;
+        while (table[slot] != 0)
+        {
+            slot = (slot + 1) & mask;
+        }
+        table[slot] = i + 1;
+    }
+
+    private static int hash(final long handle)
+    {
+        return (int)((handle * 0x9E3779B97F4A7C15L) >>> 40);
+    }
+
+    private void grow()
+    {
+        final int n = handles.length * 2;
+        handles = java.util.Arrays.copyOf(handles, n);
+        headers = java.util.Arrays.copyOf(headers, n);
+        sizes = java.util.Arrays.copyOf(sizes, n);
+        seen = java.util.Arrays.copyOf(seen, n);
+        flags = java.util.Arrays.copyOf(flags, n);
+        entries = java.util.Arrays.copyOf(entries, n);
+        table = new int[n * 2];
+        for (int i = 0; i < count; i++)
+        {
+            insert(handles[i], i);
+        }
+    }
+
+    private int at(final int i, final int offset, final int length)
+    {
+        final int size = sizes[i];
+        if (offset < 0 || length < 0 || offset > size - length)
+        {
+            throw new IndexOutOfBoundsException("region " + file + ": offset=" + offset + " length=" + length
+                + " is outside the " + size + "-byte object " + Handles.toString(handles[i]));
+        }
+        return headers[i] + OBJECT_HEADER_SIZE + offset;
+    }
+
+    private int writable(final long handle)
+    {
+        checkWritable();
+        return object(handle);
+    }
+
+    /** Lists object {@code i} in the shared log with {@code flag}: what recovery will look at. */
+    private void entry(final int i, final int flag)
+    {
+        int e = entries[i];
+        if (e < 0)
+        {
+            if (written == logs.maxObjects)
+            {
+                throw tooLarge("it writes, allocates or frees more than " + logs.maxObjects + " objects");
+            }
+            e = written++;
+            entries[i] = e;
+            final int at = log + LOG_OBJECTS_OFFSET + e * LOG_ENTRY_SIZE;
+            buffer.putLong(at + ENTRY_HANDLE_OFFSET, handles[i]);
+            buffer.putInt(at + ENTRY_FLAGS_OFFSET, flag);
+            buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, written);
+            if (e == 0)
+            {
+                // before any version lock or allocation this log will hold (the CAS that takes a lock orders it)
+                buffer.putLongRelease(log + LOG_STATE_OFFSET, (++sequence << 8) | STATE_ACTIVE);
+            }
+        }
+        else
+        {
+            final int at = log + LOG_OBJECTS_OFFSET + e * LOG_ENTRY_SIZE + ENTRY_FLAGS_OFFSET;
+            buffer.putInt(at, buffer.getInt(at) | flag);
+        }
+        flags[i] |= flag;
+    }
+
+    /** Appends (or reuses) a redo record; returns the region offset its bytes go to. */
+    private int record(final int i, final int offset, final int length)
+    {
+        if ((flags[i] & FLAG_WRITTEN) == 0)
+        {
+            entry(i, FLAG_WRITTEN);
+        }
+        final int e = entries[i];
+        final int last = lastRecord;
+        if (last >= 0 && buffer.getInt(last + RECORD_ENTRY_OFFSET) == e && buffer.getInt(last + RECORD_OFFSET_OFFSET) == offset
+            && buffer.getInt(last + RECORD_LENGTH_OFFSET) == length)
+        {
+            return last + RECORD_HEADER_SIZE;
+        }
+        final int need = RECORD_HEADER_SIZE + TxLogs.align8(length);
+        if (need > logs.redoCapacity - redoUsed)
+        {
+            throw tooLarge("its writes need more than the " + logs.redoCapacity + "-byte redo capacity (" + redoUsed
+                + " used, " + need + " more asked)");
+        }
+        final int r = redoBase + redoUsed;
+        buffer.putInt(r + RECORD_ENTRY_OFFSET, e);
+        buffer.putInt(r + RECORD_OFFSET_OFFSET, offset);
+        buffer.putInt(r + RECORD_LENGTH_OFFSET, length);
+        redoUsed += need;
+        lastRecord = r;
+        return r + RECORD_HEADER_SIZE;
+    }
+
+    private TransactionTooLargeException tooLarge(final String what)
+    {
+        rollBack();
+        end(ENDED);
+        return new TransactionTooLargeException(file, "transaction log " + logIndex + " is full: " + what
+            + "; the transaction was aborted (create the region with a larger SharedMemoryConfig.maxObjectsPerTransaction/redoCapacity)");
+    }
+
+    // ------------------------------------------------------------------ validated reads
+
+    private long readLong(final int i, final int at)
+    {
+        final int header = headers[i];
+        for (int spins = 0; ; spins++)
+        {
+            final long v1 = buffer.getLongVolatile(header);
+            if ((v1 & LOCK_BIT) != 0 || (v1 >>> TS_SHIFT) > snapshot)
+            {
+                busy(i, v1, spins);
+                continue;
+            }
+            final long value = buffer.getLong(at);
+            VarHandle.loadLoadFence();
+            if (buffer.getLongVolatile(header) == v1)
+            {
+                seen(i, v1);
+                return value;
+            }
+        }
+    }
+
+    private void readInto(final int i, final int at, final int length, final AtomicBuffer dst, final int dstOff)
+    {
+        final int header = headers[i];
+        for (int spins = 0; ; spins++)
+        {
+            final long v1 = buffer.getLongVolatile(header);
+            if ((v1 & LOCK_BIT) != 0 || (v1 >>> TS_SHIFT) > snapshot)
+            {
+                busy(i, v1, spins);
+                continue;
+            }
+            buffer.getBytes(at, dst, dstOff, length);
+            VarHandle.loadLoadFence();
+            if (buffer.getLongVolatile(header) == v1)
+            {
+                seen(i, v1);
+                return;
+            }
+        }
+    }
+
+    private void seen(final int i, final long version)
+    {
+        final long before = seen[i];
+        if (before == NONE)
+        {
+            seen[i] = version;
+            flags[i] |= READ;
+        }
+        else if (before != version)
+        {
+            abort(AbortReason.CONFLICT, handles[i], "an object read twice changed in between");
+        }
+    }
+
+    /** The version word was locked or newer than the snapshot: wait, extend the snapshot, or abort. */
+    private void busy(final int i, final long word, final int spins)
+    {
+        if ((word & LOCK_BIT) == 0)
+        {
+            extendSnapshot(i);
+            return;
+        }
+        if (spins < SPINS_BEFORE_PROBE)
+        {
+            Thread.onSpinWait();
+            return;
+        }
+        lockedBy(handles[i], word);
+    }
+
+    /** An object is locked by another transaction: recover its owner if dead, then abort this attempt. */
+    private void lockedBy(final long handle, final long word)
+    {
+        final int locker = locker(word) - 1;
+        if (locker < 0 || locker >= logs.logCount())
+        {
+            throw new ConsistencyException(file, "object " + Handles.toString(handle) + " has version word 0x"
+                + Long.toHexString(word) + " naming log " + locker + ", outside the " + logs.logCount() + " logs: corrupt");
+        }
+        final int slot = logs.slotOf(locker);
+        if (slot != region.slot() && !region.isAlive(slot))
+        {
+            region.recoverDeadSlots();
+            abort(AbortReason.OWNER_DEAD, handle, "locked by log " + locker + " of dead slot " + slot);
+        }
+        abort(AbortReason.LOCKED, handle, "locked by log " + locker + " (slot " + slot + ")");
+    }
+
+    private void extendSnapshot(final int i)
+    {
+        final long now = region.currentTimestamp();
+        for (int j = 0; j < count; j++)
+        {
+            if ((flags[j] & READ) != 0 && buffer.getLongVolatile(headers[j]) != seen[j])
+            {
+                abort(AbortReason.CONFLICT, handles[j], "an object read earlier changed (snapshot " + snapshot + " could not move to " + now + ")");
+            }
+        }
+        snapshot = now;
+    }
+
+    /** Applies this transaction's records of object {@code i} over bytes read at {@code offset}. */
+    private void overlay(final int i, final int offset, final int length, final AtomicBuffer dst, final int dstOff)
+    {
+        final int e = entries[i];
+        int position = 0;
+        while (position < redoUsed)
+        {
+            final int r = redoBase + position;
+            final int rLength = buffer.getInt(r + RECORD_LENGTH_OFFSET);
+            if (buffer.getInt(r + RECORD_ENTRY_OFFSET) == e)
+            {
+                final int rOffset = buffer.getInt(r + RECORD_OFFSET_OFFSET);
+                final int from = Math.max(offset, rOffset);
+                final int to = Math.min(offset + length, rOffset + rLength);
+                if (from < to)
+                {
+                    buffer.getBytes(r + RECORD_HEADER_SIZE + (from - rOffset), dst, dstOff + (from - offset), to - from);
+                }
+            }
+            position += RECORD_HEADER_SIZE + TxLogs.align8(rLength);
+        }
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    private void lockWriteSet()
+    {
+        for (int i = 0; i < count; i++)
+        {
+            final int f = flags[i];
+            if ((f & (FLAG_WRITTEN | FLAG_FREED)) != 0 && (f & FLAG_ALLOCATED) == 0)
+            {
+                lock(i);
+            }
+        }
+    }
+
+    private void lock(final int i)
+    {
+        final int header = headers[i];
+        final boolean blind = (flags[i] & READ) == 0;
+        long expected = blind ? buffer.getLongVolatile(header) : seen[i];
+        if ((expected & LOCK_BIT) != 0)
+        {
+            lockedBy(handles[i], expected);
+        }
+        if (!buffer.compareAndSetLong(header, expected, locked(expected, logIndex)))
+        {
+            final long now = buffer.getLongVolatile(header);
+            if ((now & LOCK_BIT) != 0)
+            {
+                lockedBy(handles[i], now);
+            }
+            abort(AbortReason.CONFLICT, handles[i], "an object read or written changed before commit");
+        }
+        seen[i] = expected;
+        flags[i] |= LOCKED;
+        if (blind && !pool.isLive(handles[i]))
+        {
+            // freed and handed out again since this transaction first touched it: not the object the caller meant
+            final long handle = handles[i];
+            rollBack();
+            end(ENDED);
+            pool.payloadOffset(handle); // throws StaleHandleException naming it
+        }
+    }
+
+    private void validateReads()
+    {
+        for (int i = 0; i < count; i++)
+        {
+            final int f = flags[i];
+            if ((f & (READ | LOCKED)) == READ && buffer.getLongVolatile(headers[i]) != seen[i])
+            {
+                final long now = buffer.getLongVolatile(headers[i]);
+                abort((now & LOCK_BIT) != 0 ? AbortReason.LOCKED : AbortReason.CONFLICT, handles[i],
+                    "an object read changed before commit");
+            }
+        }
+    }
+
+    private void publish(final long commitTs)
+    {
+        buffer.putLong(log + LOG_COMMIT_TS_OFFSET, commitTs);
+        buffer.putInt(log + LOG_REDO_BYTES_OFFSET, redoUsed);
+        buffer.putLongRelease(log + LOG_STATE_OFFSET, (sequence << 8) | STATE_COMMITTING);
+        shm.commitHook(SharedMemory.HOOK_COMMITTING);
+        int position = 0;
+        while (position < redoUsed)
+        {
+            final int r = redoBase + position;
+            final int e = buffer.getInt(r + RECORD_ENTRY_OFFSET);
+            final int length = buffer.getInt(r + RECORD_LENGTH_OFFSET);
+            final int i = objectOfEntry(e);
+            buffer.putBytes(headers[i] + OBJECT_HEADER_SIZE + buffer.getInt(r + RECORD_OFFSET_OFFSET), buffer,
+                r + RECORD_HEADER_SIZE, length);
+            position += RECORD_HEADER_SIZE + TxLogs.align8(length);
+        }
+        shm.commitHook(SharedMemory.HOOK_APPLIED);
+        final long word = committed(commitTs);
+        for (int i = 0; i < count; i++)
+        {
+            final int f = flags[i];
+            if ((f & FLAG_FREED) != 0)
+            {
+                continue;
+            }
+            if ((f & FLAG_ALLOCATED) != 0)
+            {
+                pool.publish(handles[i]);
+                buffer.putLongRelease(headers[i], word);
+            }
+            else if ((f & LOCKED) != 0)
+            {
+                buffer.putLongRelease(headers[i], word);
+            }
+        }
+        shm.commitHook(SharedMemory.HOOK_RELEASED);
+        for (int i = 0; i < count; i++)
+        {
+            if ((flags[i] & FLAG_FREED) != 0)
+            {
+                pool.free(handles[i]); // still locked: a transaction that meets it aborts, and its retry finds the handle stale
+            }
+        }
+        clearLog();
+        end(ENDED);
+    }
+
+    private int objectOfEntry(final int e)
+    {
+        if (entries.length > e && e < count && entries[e] == e)
+        {
+            return e; // the common case: objects were written in the order they were first touched
+        }
+        for (int i = 0; i < count; i++)
+        {
+            if (entries[i] == e)
+            {
+                return i;
+            }
+        }
+        throw new IllegalStateException("log " + logIndex + ": redo record for entry " + e + " without an object");
+    }
+
+    // ------------------------------------------------------------------ abort
+
+    private void abort(final AbortReason reason, final long handle, final String detail)
+    {
+        abortReason = reason;
+        abortHandle = handle;
+        abortDetail = detail;
+        aborts++;
+        rollBack();
+        end(ABORTED);
+        throw managed ? SIGNAL : aborted();
+    }
+
+    private TransactionAbortedException aborted()
+    {
+        return new TransactionAbortedException(file, abortReason, "transaction aborted (" + abortReason + "): " + abortDescription());
+    }
+
+    private void rollBack()
+    {
+        for (int i = 0; i < count; i++)
+        {
+            final int f = flags[i];
+            if ((f & FLAG_ALLOCATED) != 0)
+            {
+                pool.free(handles[i]);
+            }
+            else if ((f & LOCKED) != 0)
+            {
+                buffer.putLongRelease(headers[i], seen[i]);
+            }
+        }
+        if (written > 0)
+        {
+            clearLog();
+        }
+    }
+
+    private void clearLog()
+    {
+        buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, 0);
+        buffer.putInt(log + LOG_REDO_BYTES_OFFSET, 0);
+        buffer.putLongRelease(log + LOG_STATE_OFFSET, (sequence << 8) | STATE_IDLE);
+    }
+
+    private void end(final int how)
+    {
+        final int[] t = table;
+        if (count * 4 < t.length)
+        {
+            final int mask = t.length - 1;
+            for (int i = 0; i < count; i++)
+            {
+                int slot = hash(handles[i]) & mask;
+                while (t[slot] != 0)
+                {
+                    t[slot] = 0;
+                    slot = (slot + 1) & mask;
+                }
+            }
+        }
+        else
+        {
+            java.util.Arrays.fill(t, 0);
+        }
+        count = 0;
+        written = 0;
+        redoUsed = 0;
+        lastRecord = -1;
+        status = how;
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private void checkThread()
+    {
+        if (Thread.currentThread() != owner)
+        {
+            throw new IllegalStateException("region " + file + ": a transaction belongs to the thread that began it ("
+                + owner.getName() + "), not " + Thread.currentThread().getName());
+        }
+    }
+
+    private void checkRunning()
+    {
+        if (status != RUNNING || Thread.currentThread() != owner)
+        {
+            checkThread();
+            if (status == ABORTED && managed)
+            {
+                throw SIGNAL; // the body caught the abort and went on: unwind again
+            }
+            throw new IllegalStateException("region " + file + ": the transaction has ended (committed or aborted)");
+        }
+    }
+
+    private void checkWritable()
+    {
+        checkRunning();
+        if (readOnly)
+        {
+            throw new IllegalStateException("region " + file + ": a read-only transaction cannot write, allocate or free");
+        }
+    }
+}

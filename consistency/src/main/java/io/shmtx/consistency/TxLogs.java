@@ -1,0 +1,326 @@
+package io.shmtx.consistency;
+
+import static io.shmtx.consistency.ConsistencyDescriptor.*;
+
+import io.shmtx.pool.TieredPool;
+import io.shmtx.region.Region;
+
+import java.nio.file.Path;
+
+import org.agrona.concurrent.AtomicBuffer;
+
+/**
+ * The transaction logs of the consistency section, as this process sees them: where each log
+ * lies, and the recovery of one log, run for the logs of a dead process (by
+ * {@link ConsistencyRecovery}), for a log whose thread died, and for this process's own logs at
+ * detach.
+ *
+ * <p>Threadsafe as far as its callers guarantee one recoverer per log at a time: the region
+ * recovers a dead slot in one process at a time, and this process's own logs are recovered only
+ * by this process.
+ *
+ * <h2>Why recovery of a log is correct</h2>
+ * A transaction's shared effects, in the order the committer makes them: (a) object table entries
+ * and the state ACTIVE, before (b) any version lock or allocation they describe (a lock is taken
+ * by a CAS, which orders the earlier plain stores before it; an allocated block is owned by the
+ * process and unpublished until (e)); (c) the redo records, commit timestamp and then the state
+ * COMMITTING with a release store; (d) per object still locked, the redo records applied in
+ * place; (e) allocated blocks published, then each locked object's version word stored unlocked
+ * with the commit timestamp (release), freed objects handed back to the pool still locked;
+ * (f) the state IDLE. Nobody but the transaction writes an object while it holds the object's
+ * lock, and it unlocks an object only after applying every record of it.
+ * <ul>
+ *   <li>IDLE: nothing is held (an IDLE log never has a lock or an unpublished allocation out,
+ *       since (f) comes after every release). Nothing to do.</li>
+ *   <li>ACTIVE: nothing was applied (applying starts after COMMITTING), so the objects hold their
+ *       old values. Every object the log lists that is still locked by this log gets its old word
+ *       back (the locked word keeps the old timestamp: clear the lock bits); every block it
+ *       allocated that is still live and owned by the dead slot is freed. Objects not locked by
+ *       this log were never locked, or already given back. The result: none of its writes visible.</li>
+ *   <li>COMMITTING: the redo records are complete. An object still locked by this log may have
+ *       had some of its records applied, never another transaction's (it held the lock): apply
+ *       them all again (the same bytes: idempotent), then store the committed word (or free it).
+ *       An object no longer locked by this log was finished by the dead process before it died,
+ *       and may since belong to another transaction: leave it alone. Allocated blocks are
+ *       published (idempotent) before their version is released. The result: all of its writes
+ *       visible.</li>
+ * </ul>
+ * Every step checks before it acts and leaves the log as it found it until the state turns
+ * IDLE at the end, so a recoverer that dies half-way is followed by one that does the rest.
+ * A handle the pool no longer knows (freed and reused since) is skipped: its block has nothing
+ * of this transaction in it any more. Every value read from the log (counts, handles, record
+ * bounds, the object's own header) is checked before use; a log that cannot be true is reported
+ * as {@link ConsistencyException} naming the log and the field, and left as found.
+ */
+final class TxLogs
+{
+    private final Path file;
+    private final AtomicBuffer buffer;
+    private final TieredPool pool;
+    private final int base;
+    final int processSlots;
+    final int logsPerSlot;
+    final int logSize;
+    final int maxObjects;
+    final int redoCapacity;
+    final int redoOffset;
+    /** Payload size of each pool tier, to check an object header against its block. */
+    private final int[] tierPayload;
+
+    TxLogs(final Region region, final TieredPool pool, final int base, final int[] tierPayload)
+    {
+        this.file = region.file();
+        this.buffer = region.buffer();
+        this.pool = pool;
+        this.base = base;
+        this.processSlots = buffer.getInt(base + PROCESS_SLOTS_OFFSET);
+        this.logsPerSlot = buffer.getInt(base + LOGS_PER_SLOT_OFFSET);
+        this.logSize = buffer.getInt(base + LOG_SIZE_OFFSET);
+        this.maxObjects = buffer.getInt(base + MAX_OBJECTS_OFFSET);
+        this.redoCapacity = buffer.getInt(base + REDO_CAPACITY_OFFSET);
+        this.redoOffset = ConsistencyDescriptor.redoOffset(maxObjects);
+        this.tierPayload = tierPayload;
+    }
+
+    int logOffset(final int logIndex)
+    {
+        return ConsistencyDescriptor.logOffset(base, logIndex, logSize);
+    }
+
+    int slotOf(final int logIndex)
+    {
+        return logIndex / logsPerSlot;
+    }
+
+    int logCount()
+    {
+        return processSlots * logsPerSlot;
+    }
+
+    int modelWordOffset()
+    {
+        return base + MODEL_WORD_OFFSET;
+    }
+
+    /**
+     * The checked object header of a live handle: the offset of its version word, or -1 when the
+     * handle is no longer live.
+     */
+    int objectHeader(final long handle)
+    {
+        if (!pool.isLive(handle))
+        {
+            return -1;
+        }
+        final int header;
+        try
+        {
+            header = pool.payloadOffset(handle);
+        }
+        catch (final io.shmtx.pool.HandleException ex)
+        {
+            return -1; // freed in between
+        }
+        checkObject(handle, header);
+        return header;
+    }
+
+    /**
+     * Checks the header of a live object: its tag and its size against its block.
+     *
+     * @return the payload size.
+     */
+    int checkObject(final long handle, final int header)
+    {
+        final int tag = buffer.getInt(header + OBJECT_TAG_OFFSET);
+        if (tag != OBJECT_TAG)
+        {
+            throw new ConsistencyException(file, "handle " + io.shmtx.pool.Handles.toString(handle)
+                + " is not a transactional object (tag 0x" + Integer.toHexString(tag)
+                + "): allocate objects with SharedMemory.allocate or Tx.allocate");
+        }
+        final int size = buffer.getInt(header + OBJECT_SIZE_OFFSET);
+        final int capacity = tierPayload[io.shmtx.pool.Handles.tier(handle)] - OBJECT_HEADER_SIZE;
+        if (size < 0 || size > capacity)
+        {
+            throw new ConsistencyException(file, "object " + io.shmtx.pool.Handles.toString(handle) + " has size " + size
+                + " in its header, outside 0.." + capacity + " for its block: corrupt");
+        }
+        return size;
+    }
+
+    /**
+     * Finishes or undoes the transaction in one log (see the class comment).
+     *
+     * @param logIndex  the log.
+     * @param ownerSlot the slot the log belongs to (its unpublished allocations are owned by it).
+     * @return what was done, or {@code null} when the log was idle.
+     */
+    String recover(final int logIndex, final int ownerSlot)
+    {
+        final int log = logOffset(logIndex);
+        final long stateWord = buffer.getLongVolatile(log + LOG_STATE_OFFSET);
+        final int state = (int)(stateWord & 0xFF);
+        if (state == STATE_IDLE)
+        {
+            return null;
+        }
+        if (state != STATE_ACTIVE && state != STATE_COMMITTING)
+        {
+            throw corrupt(logIndex, "state", stateWord);
+        }
+        final int count = buffer.getInt(log + LOG_OBJECT_COUNT_OFFSET);
+        if (count < 0 || count > maxObjects)
+        {
+            throw corrupt(logIndex, "objectCount", count);
+        }
+        final long commitTs = buffer.getLong(log + LOG_COMMIT_TS_OFFSET);
+        if (state == STATE_COMMITTING && (commitTs <= 0 || commitTs >= 1L << (64 - TS_SHIFT)))
+        {
+            throw corrupt(logIndex, "commitTs", commitTs);
+        }
+        final long[] handles = new long[count];
+        final int[] flags = new int[count];
+        final int[] headers = new int[count];
+        final int[] sizes = new int[count];
+        final boolean[] mine = new boolean[count];
+        for (int e = 0; e < count; e++)
+        {
+            final int entry = log + LOG_OBJECTS_OFFSET + e * LOG_ENTRY_SIZE;
+            handles[e] = buffer.getLong(entry + ENTRY_HANDLE_OFFSET);
+            flags[e] = buffer.getInt(entry + ENTRY_FLAGS_OFFSET);
+            if ((flags[e] & ~(FLAG_WRITTEN | FLAG_ALLOCATED | FLAG_FREED)) != 0 || flags[e] == 0)
+            {
+                throw corrupt(logIndex, "entry[" + e + "].flags", flags[e]);
+            }
+            headers[e] = objectHeader(handles[e]);
+            if (headers[e] >= 0)
+            {
+                sizes[e] = checkObject(handles[e], headers[e]);
+                final long word = buffer.getLongVolatile(headers[e] + OBJECT_VERSION_OFFSET);
+                mine[e] = isLocked(word) && locker(word) == logIndex + 1;
+            }
+        }
+        final String done = state == STATE_ACTIVE
+            ? rollBack(handles, flags, headers, mine, ownerSlot)
+            : rollForward(logIndex, log, commitTs, handles, flags, headers, sizes, mine, ownerSlot);
+        buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, 0);
+        buffer.putInt(log + LOG_REDO_BYTES_OFFSET, 0);
+        buffer.putLongRelease(log + LOG_STATE_OFFSET, (stateWord & ~0xFFL) | STATE_IDLE);
+        return "log " + logIndex + ": " + done;
+    }
+
+    private String rollBack(final long[] handles, final int[] flags, final int[] headers, final boolean[] mine, final int ownerSlot)
+    {
+        int unlocked = 0;
+        int freed = 0;
+        for (int e = 0; e < handles.length; e++)
+        {
+            if (headers[e] < 0 || !mine[e])
+            {
+                continue;
+            }
+            if ((flags[e] & FLAG_ALLOCATED) != 0)
+            {
+                if (pool.ownerSlot(handles[e]) == ownerSlot)
+                {
+                    pool.free(handles[e]);
+                    freed++;
+                }
+            }
+            else
+            {
+                final int at = headers[e] + OBJECT_VERSION_OFFSET;
+                final long word = buffer.getLongVolatile(at);
+                if (buffer.compareAndSetLong(at, word, word & ~LOCK_MASK))
+                {
+                    unlocked++;
+                }
+            }
+        }
+        return "rolled back (" + unlocked + " version locks released with the old value, " + freed + " allocations freed)";
+    }
+
+    private String rollForward(final int logIndex, final int log, final long commitTs, final long[] handles, final int[] flags,
+        final int[] headers, final int[] sizes, final boolean[] mine, final int ownerSlot)
+    {
+        final int redoBytes = buffer.getInt(log + LOG_REDO_BYTES_OFFSET);
+        if (redoBytes < 0 || redoBytes > redoCapacity)
+        {
+            throw corrupt(logIndex, "redoBytes", redoBytes);
+        }
+        final int redo = log + redoOffset;
+        int applied = 0;
+        int position = 0;
+        while (position < redoBytes)
+        {
+            if (redoBytes - position < RECORD_HEADER_SIZE)
+            {
+                throw corrupt(logIndex, "record@" + position, redoBytes);
+            }
+            final int record = redo + position;
+            final int e = buffer.getInt(record + RECORD_ENTRY_OFFSET);
+            final int offset = buffer.getInt(record + RECORD_OFFSET_OFFSET);
+            final int length = buffer.getInt(record + RECORD_LENGTH_OFFSET);
+            if (e < 0 || e >= handles.length || length < 0 || length > redoBytes - position - RECORD_HEADER_SIZE)
+            {
+                throw corrupt(logIndex, "record@" + position, e + "/" + offset + "/" + length);
+            }
+            if (headers[e] >= 0 && mine[e])
+            {
+                if (offset < 0 || offset > sizes[e] - length)
+                {
+                    throw corrupt(logIndex, "record@" + position + ".offset", offset + "+" + length + " in " + sizes[e]);
+                }
+                buffer.putBytes(headers[e] + OBJECT_HEADER_SIZE + offset, buffer, record + RECORD_HEADER_SIZE, length);
+                applied++;
+            }
+            position += RECORD_HEADER_SIZE + align8(length);
+        }
+        int released = 0;
+        int freed = 0;
+        for (int e = 0; e < handles.length; e++)
+        {
+            if (headers[e] < 0)
+            {
+                continue;
+            }
+            if ((flags[e] & (FLAG_ALLOCATED | FLAG_FREED)) == FLAG_ALLOCATED && pool.ownerSlot(handles[e]) == ownerSlot)
+            {
+                pool.publish(handles[e]);
+            }
+            if (!mine[e])
+            {
+                continue;
+            }
+            if ((flags[e] & FLAG_FREED) != 0)
+            {
+                pool.free(handles[e]);
+                freed++;
+            }
+            else
+            {
+                buffer.putLongRelease(headers[e] + OBJECT_VERSION_OFFSET, committed(commitTs));
+                released++;
+            }
+        }
+        return "rolled forward at ts " + commitTs + " (" + applied + " redo records applied, " + released
+            + " objects released with the new value, " + freed + " freed)";
+    }
+
+    static int align8(final int length)
+    {
+        return (length + 7) & ~7;
+    }
+
+    private ConsistencyException corrupt(final int logIndex, final String field, final long value)
+    {
+        return corrupt(logIndex, field, String.valueOf(value));
+    }
+
+    private ConsistencyException corrupt(final int logIndex, final String field, final String value)
+    {
+        return new ConsistencyException(file, "transaction log " + logIndex + " (slot " + slotOf(logIndex) + ") field "
+            + field + "=" + value + " cannot be true: log left as found");
+    }
+}
