@@ -51,9 +51,24 @@ import org.agrona.concurrent.AtomicBuffer;
  */
 public final class SharedMemory implements AutoCloseable
 {
-    static final int HOOK_COMMITTING = 1;
-    static final int HOOK_APPLIED = 2;
-    static final int HOOK_RELEASED = 3;
+    /** Commit step: the log is ACTIVE with its object table, nothing locked yet. */
+    static final int HOOK_ACTIVE = 1;
+    /** Commit step: one more object of the write set locked. */
+    static final int HOOK_LOCKED_ONE = 2;
+    /** Commit step: write set locked and reads validated, state still ACTIVE. */
+    static final int HOOK_VALIDATED = 3;
+    /** Commit step: state COMMITTING written, nothing applied. */
+    static final int HOOK_COMMITTING = 4;
+    /** Commit step: one more redo record applied in place. */
+    static final int HOOK_APPLIED_ONE = 5;
+    /** Commit step: every redo record applied, every object still locked. */
+    static final int HOOK_APPLIED = 6;
+    /** Commit step: one more object published with its new version (unlocked). */
+    static final int HOOK_RELEASED_ONE = 7;
+    /** Commit step: every object released, frees not done. */
+    static final int HOOK_RELEASED = 8;
+    /** Commit step: frees done, log not yet IDLE. */
+    static final int HOOK_FREED = 9;
 
     /** Crash injection for tests: called at each numbered step of a commit. */
     interface CommitHook

@@ -194,12 +194,14 @@ public final class Tx implements AutoCloseable
             commits++;
             return;
         }
+        shm.commitHook(SharedMemory.HOOK_ACTIVE);
         lockWriteSet();
         final long commitTs = region.nextTimestamp();
         if (commitTs != snapshot + 1)
         {
             validateReads();
         }
+        shm.commitHook(SharedMemory.HOOK_VALIDATED);
         publish(commitTs);
         commits++;
     }
@@ -803,6 +805,7 @@ public final class Tx implements AutoCloseable
         }
         seen[i] = expected;
         flags[i] |= LOCKED;
+        shm.commitHook(SharedMemory.HOOK_LOCKED_ONE);
         if (blind && !pool.isLive(handles[i]))
         {
             // freed and handed out again since this transaction first touched it: not the object the caller meant
@@ -843,6 +846,7 @@ public final class Tx implements AutoCloseable
             buffer.putBytes(headers[i] + OBJECT_HEADER_SIZE + buffer.getInt(r + RECORD_OFFSET_OFFSET), buffer,
                 r + RECORD_HEADER_SIZE, length);
             position += RECORD_HEADER_SIZE + TxLogs.align8(length);
+            shm.commitHook(SharedMemory.HOOK_APPLIED_ONE);
         }
         shm.commitHook(SharedMemory.HOOK_APPLIED);
         final long word = committed(commitTs);
@@ -857,10 +861,12 @@ public final class Tx implements AutoCloseable
             {
                 pool.publish(handles[i]);
                 buffer.putLongRelease(headers[i], word);
+                shm.commitHook(SharedMemory.HOOK_RELEASED_ONE);
             }
             else if ((f & LOCKED) != 0)
             {
                 buffer.putLongRelease(headers[i], word);
+                shm.commitHook(SharedMemory.HOOK_RELEASED_ONE);
             }
         }
         shm.commitHook(SharedMemory.HOOK_RELEASED);
@@ -871,6 +877,7 @@ public final class Tx implements AutoCloseable
                 pool.free(handles[i]); // still locked: a transaction that meets it aborts, and its retry finds the handle stale
             }
         }
+        shm.commitHook(SharedMemory.HOOK_FREED);
         clearLog();
         end(ENDED);
     }

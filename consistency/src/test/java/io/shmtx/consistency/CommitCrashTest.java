@@ -1,0 +1,145 @@
+package io.shmtx.consistency;
+
+import static io.shmtx.consistency.ConsistencyDescriptor.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.shmtx.region.OwnerDeathReport;
+import io.shmtx.testkit.TempRegions;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A process dies at each step of a commit (simulated in one JVM: the victim's attachment is
+ * abandoned as a killed process's would be and its thread stops for good at that instruction);
+ * a survivor recovers it, and must find all of the transaction or none of it: the balances, the
+ * link to a new object, the free of an old one, no version lock left, the pool consistent.
+ */
+class CommitCrashTest
+{
+    private static final long START = 100;
+
+    private final TempRegions temp = new TempRegions();
+
+    @AfterEach
+    void cleanUp() throws Exception
+    {
+        temp.close();
+    }
+
+    @ParameterizedTest(name = "death at step {0}, occurrence {1}: committed={2}")
+    @CsvSource({
+        "1, 1, false",  // ACTIVE, nothing locked
+        "2, 1, false",  // one object locked
+        "2, 2, false",  // two objects locked
+        "3, 1, false",  // all locked, reads validated, not COMMITTING
+        "4, 1, true",   // COMMITTING, nothing applied
+        "5, 1, true",   // one redo record applied
+        "5, 3, true",   // three applied
+        "6, 1, true",   // all applied, all still locked
+        "7, 1, true",   // one object released
+        "7, 3, true",   // three released
+        "8, 1, true",   // all released, free not done
+        "9, 1, true",   // free done, log not IDLE
+    })
+    void recoveryLeavesAllOrNothing(final int step, final int occurrence, final boolean committed) throws Exception
+    {
+        final Path file = temp.newPath("crash");
+        final SharedMemoryConfig config = SharedMemoryTest.config().build();
+        try (SharedMemory survivor = SharedMemory.open(file, config))
+        {
+            final long x = survivor.allocate(8);
+            final long y = survivor.allocate(8);
+            final long root = survivor.allocate(16);
+            final long old = survivor.transactAndGet(tx ->
+            {
+                tx.putLong(x, 0, START);
+                tx.putLong(y, 0, START);
+                final long o = tx.allocate(8);
+                tx.putLong(root, 8, o);
+                return o;
+            });
+            final SharedMemory victim = SharedMemory.open(file, config);
+            final int victimSlot = victim.region().slot();
+            final CountDownLatch dead = new CountDownLatch(1);
+            final AtomicInteger seen = new AtomicInteger();
+            victim.hook = at ->
+            {
+                if (at == step && seen.incrementAndGet() == occurrence)
+                {
+                    victim.region().abandon(); // as the kernel drops a killed process's slot lock
+                    dead.countDown();
+                    while (true)
+                    {
+                        LockSupport.park(); // this thread never runs another instruction of the commit
+                    }
+                }
+            };
+            final long[] made = new long[1];
+            final Thread thread = new Thread(() -> victim.transact(tx ->
+            {
+                tx.putLong(x, 0, tx.getLong(x, 0) - 10);
+                tx.putLong(y, 0, tx.getLong(y, 0) + 10);
+                final long node = tx.allocate(8);
+                made[0] = node;
+                tx.putLong(node, 0, 77);
+                tx.putLong(root, 0, node);
+                final long o = tx.getLong(root, 8);
+                tx.free(o);
+                tx.putLong(root, 8, 0);
+            }), "victim");
+            thread.setDaemon(true);
+            thread.start();
+            assertTrue(dead.await(30, TimeUnit.SECONDS), "the victim reached step " + step);
+
+            final List<OwnerDeathReport> reports = recover(survivor, victimSlot);
+            assertTrue(reports.stream().allMatch(OwnerDeathReport::completed), reports.toString());
+
+            final long[] state = survivor.readOnly(tx -> new long[] {tx.getLong(x, 0), tx.getLong(y, 0), tx.getLong(root, 0),
+                tx.getLong(root, 8)});
+            if (committed)
+            {
+                assertArrayEquals(new long[] {START - 10, START + 10, made[0], 0}, state, "all of it");
+                assertFalse(survivor.pool().isLive(old), "the free took effect");
+                assertEquals(77, (long)survivor.readOnly(tx -> tx.getLong(made[0], 0)));
+                assertEquals(-1, survivor.pool().ownerSlot(made[0]), "the new object is published, not the dead slot's");
+                assertFalse(isLocked(survivor.versionWord(made[0])));
+            }
+            else
+            {
+                assertArrayEquals(new long[] {START, START, 0, old}, state, "none of it");
+                assertTrue(survivor.pool().isLive(old), "the free did not happen");
+                assertTrue(made[0] == 0 || !survivor.pool().isLive(made[0]), "the new object was freed");
+            }
+            for (final long h : new long[] {x, y, root})
+            {
+                assertFalse(isLocked(survivor.versionWord(h)), "no version lock left on " + h);
+            }
+            assertTrue(survivor.pool().validate().valid(), survivor.pool().validate().toString());
+            survivor.transact(tx -> tx.putLong(x, 0, tx.getLong(x, 0) + 1)); // the objects are usable
+            assertEquals(state[0] + 1, (long)survivor.readOnly(tx -> tx.getLong(x, 0)));
+        }
+    }
+
+    private static List<OwnerDeathReport> recover(final SharedMemory survivor, final int slot) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        final List<OwnerDeathReport> all = new java.util.ArrayList<>();
+        while (survivor.region().processes().stream().anyMatch(p -> p.slot() == slot))
+        {
+            all.addAll(survivor.region().recoverDeadSlots());
+            assertTrue(System.nanoTime() < deadline, "slot " + slot + " not recovered: " + survivor.region().processes());
+            Thread.sleep(5);
+        }
+        return all;
+    }
+}
