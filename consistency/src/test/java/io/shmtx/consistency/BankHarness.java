@@ -1,0 +1,262 @@
+package io.shmtx.consistency;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.shmtx.pool.PoolConfig;
+import io.shmtx.pool.TierStats;
+import io.shmtx.testkit.ChildJvm;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The bank: K accounts in one region, worker JVMs ({@link BankWorker}) moving money between
+ * random accounts and auditing the sum of every balance in read-only transactions, optionally
+ * while a chaos loop kills random workers with {@code destroyForcibly()} and starts new ones.
+ * Afterwards {@link #verify()} checks the total is unchanged, no audit saw another total, no
+ * version lock is held, the pool validates and holds exactly the bank's blocks, and no
+ * reference is left but the bank's own.
+ *
+ * <p>The accounts are reference-counted objects held by the process that made the bank (this
+ * one); a directory object bound to the root {@value #ROOT} lists their handles.
+ *
+ * <p>Not threadsafe: drive it from one test thread (it runs one audit thread of its own).
+ */
+final class BankHarness implements AutoCloseable
+{
+    static final String ROOT = "bank";
+    static final long INITIAL_BALANCE = 1_000;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final Path file;
+    private final int accounts;
+    private final SharedMemory shm;
+    private final long[] handles;
+    private final List<ChildJvm> workers = new ArrayList<>();
+    private final List<ChildJvm> finished = new ArrayList<>();
+    private final AtomicLong parentAudits = new AtomicLong();
+    private final AtomicReference<String> parentBadAudit = new AtomicReference<>();
+    private final AtomicLong recoveredTransactions = new AtomicLong();
+    private long seed = 1;
+    private int kills;
+
+    /**
+     * Makes a bank of {@code accounts} accounts in a new region at {@code file}.
+     */
+    BankHarness(final Path file, final int accounts)
+    {
+        this.file = file;
+        this.accounts = accounts;
+        this.shm = SharedMemory.open(file, config());
+        this.handles = new long[accounts];
+        final long directory = shm.allocate(accounts * Long.BYTES);
+        for (int a = 0; a < accounts; a++)
+        {
+            handles[a] = shm.allocate(16);
+        }
+        shm.transact(tx ->
+        {
+            for (int a = 0; a < accounts; a++)
+            {
+                tx.putLong(handles[a], 0, INITIAL_BALANCE);
+                tx.putLong(directory, a * Long.BYTES, handles[a]);
+            }
+        });
+        shm.bindRoot(ROOT, directory);
+        shm.region().addOwnerDeathListener(report -> recoveredTransactions.addAndGet(countTransactions(report.stepResults().toString())));
+    }
+
+    private static long countTransactions(final String recovery)
+    {
+        return recovery.split("rolled (back|forward)", -1).length - 1;
+    }
+
+    /**
+     * Transactions of killed workers that recovery found in flight (rolled back or forward), by
+     * this process or, as they reported, by the workers. Call after {@link #verify()}.
+     */
+    long recoveredTransactions()
+    {
+        long total = recoveredTransactions.get();
+        for (final ChildJvm worker : finished)
+        {
+            for (final String line : worker.transcript())
+            {
+                if (line.startsWith("RECOVERED "))
+                {
+                    total += countTransactions(line);
+                }
+            }
+        }
+        return total;
+    }
+
+    /** The configuration of the bank's region, the same in every process. */
+    static SharedMemoryConfig config()
+    {
+        return SharedMemoryConfig.builder()
+            .processSlots(24)
+            .logsPerProcess(4)
+            .pool(PoolConfig.builder().tier(64, 4096).tier(1024, 64).build())
+            .build();
+    }
+
+    long expectedTotal()
+    {
+        return accounts * INITIAL_BALANCE;
+    }
+
+    SharedMemory shm()
+    {
+        return shm;
+    }
+
+    int kills()
+    {
+        return kills;
+    }
+
+    /** Starts a worker JVM and waits until it runs transactions. */
+    ChildJvm startWorker() throws IOException
+    {
+        final ChildJvm worker = ChildJvm.start(BankWorker.class, file.toString(), Long.toString(seed++));
+        workers.add(worker);
+        worker.awaitLine("RUNNING", WAIT);
+        return worker;
+    }
+
+    /**
+     * Runs the workers for {@code duration} while this process audits; with {@code chaos}, kills a
+     * random worker with {@code destroyForcibly()} and starts another as often as that fits.
+     */
+    void run(final int workerCount, final Duration duration, final boolean chaos) throws Exception
+    {
+        for (int w = 0; w < workerCount; w++)
+        {
+            startWorker();
+        }
+        final Thread auditor = new Thread(this::auditLoop, "bank-auditor");
+        auditor.setDaemon(true);
+        auditor.start();
+        final long end = System.nanoTime() + duration.toNanos();
+        final SplittableRandom random = new SplittableRandom(42);
+        try
+        {
+            while (System.nanoTime() < end)
+            {
+                if (!chaos)
+                {
+                    Thread.sleep(100);
+                    continue;
+                }
+                Thread.sleep(50 + random.nextInt(200));
+                final ChildJvm victim = workers.remove(random.nextInt(workers.size()));
+                victim.kill(); // destroyForcibly(): SIGKILL, at whatever instruction it is
+                finished.add(victim);
+                kills++;
+                startWorker();
+            }
+        }
+        finally
+        {
+            auditor.interrupt();
+            auditor.join();
+        }
+        for (final ChildJvm worker : workers)
+        {
+            worker.send("stop");
+        }
+        for (final ChildJvm worker : workers)
+        {
+            assertEquals(0, worker.waitForExit(WAIT), "worker exit code; output:\n" + String.join("\n", worker.transcript()));
+        }
+        finished.addAll(workers);
+        workers.clear();
+    }
+
+    private void auditLoop()
+    {
+        while (!Thread.currentThread().isInterrupted())
+        {
+            final long total = audit();
+            parentAudits.incrementAndGet();
+            if (total != expectedTotal())
+            {
+                parentBadAudit.compareAndSet(null, "audit in the parent saw " + total);
+            }
+        }
+    }
+
+    /** Sums every balance in one read-only transaction. */
+    long audit()
+    {
+        return shm.readOnly(tx ->
+        {
+            long sum = 0;
+            for (final long h : handles)
+            {
+                sum += tx.getLong(h, 0);
+            }
+            return sum;
+        });
+    }
+
+    /** Recovers every dead worker, then checks the bank. Returns the audits and transfers the workers reported. */
+    long[] verify() throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        final int me = shm.region().slot();
+        while (shm.region().processes().stream().anyMatch(p -> p.slot() != me))
+        {
+            shm.region().recoverDeadSlots();
+            assertTrue(System.nanoTime() < deadline, "dead workers not recovered: " + shm.region().processes());
+            Thread.sleep(10);
+        }
+        assertNull(parentBadAudit.get());
+        assertEquals(expectedTotal(), audit(), "the total is unchanged");
+        long workerAudits = 0;
+        long transfers = 0;
+        for (final ChildJvm worker : finished)
+        {
+            for (final String line : worker.transcript())
+            {
+                assertFalse(line.startsWith("BAD"), "worker " + worker.pid() + ": " + line);
+                if (line.startsWith("DONE "))
+                {
+                    final String[] parts = line.split(" "); // DONE transfers=N audits=M
+                    transfers += Long.parseLong(parts[1].substring("transfers=".length()));
+                    workerAudits += Long.parseLong(parts[2].substring("audits=".length()));
+                }
+            }
+        }
+        for (final long h : handles)
+        {
+            assertFalse(ConsistencyDescriptor.isLocked(shm.versionWord(h)), "account " + h + " is still locked");
+            assertEquals(1, shm.refCounts().count(h), "only the bank holds a reference to account " + h);
+        }
+        assertTrue(shm.pool().validate().valid(), shm.pool().validate().toString());
+        long inUse = 0;
+        for (final TierStats tier : shm.pool().stats().tiers())
+        {
+            inUse += tier.inUse();
+        }
+        assertEquals(accounts + 1, inUse, "blocks in use: the accounts and the directory, nothing leaked");
+        return new long[] {parentAudits.get(), workerAudits, transfers};
+    }
+
+    @Override
+    public void close()
+    {
+        for (final ChildJvm worker : workers)
+        {
+            worker.close();
+        }
+        shm.close();
+    }
+}

@@ -1,0 +1,52 @@
+package io.shmtx.consistency;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.shmtx.testkit.TempRegions;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bank ({@link BankHarness}) under RELEASE: worker JVMs transfer and audit; once quietly,
+ * once while workers are killed with destroyForcibly() and replaced.
+ */
+class BankTest
+{
+    private final TempRegions temp = new TempRegions();
+
+    @AfterEach
+    void cleanUp() throws Exception
+    {
+        temp.close();
+    }
+
+    @Test
+    void workersKeepTheTotalAndEveryAuditSeesIt() throws Exception
+    {
+        try (BankHarness bank = new BankHarness(temp.newPath("bank"), 32))
+        {
+            bank.run(3, Duration.ofSeconds(5), false);
+            final long[] seen = bank.verify();
+            assertTrue(seen[0] > 0 && seen[1] > 0 && seen[2] > 0, "audits in the parent, audits and transfers in the workers: "
+                + java.util.Arrays.toString(seen));
+        }
+    }
+
+    @Test
+    void killedWorkersLoseNothing() throws Exception
+    {
+        try (BankHarness bank = new BankHarness(temp.newPath("bank-chaos"), 32))
+        {
+            bank.run(3, Duration.ofSeconds(30), true);
+            final long[] seen = bank.verify();
+            assertTrue(bank.kills() >= 10, "kills: " + bank.kills());
+            assertTrue(seen[0] > 0, "audits in the parent");
+            System.out.println("bank chaos: " + bank.kills() + " workers killed, " + bank.recoveredTransactions()
+                + " of their transactions found in flight and recovered, " + seen[0] + " audits in the parent, "
+                + seen[1] + " audits and " + seen[2] + " transfers reported by workers that stopped cleanly");
+        }
+    }
+}
