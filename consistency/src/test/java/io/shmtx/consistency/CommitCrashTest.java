@@ -130,6 +130,41 @@ class CommitCrashTest
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aTransactionThatMeetsALockOfADeadProcessRecoversItAndGoesOn() throws Exception
+    {
+        final Path file = temp.newPath("dead-lock");
+        final SharedMemoryConfig config = SharedMemoryTest.config().build();
+        try (SharedMemory survivor = SharedMemory.open(file, config))
+        {
+            final long x = survivor.allocate(8);
+            final SharedMemory victim = SharedMemory.open(file, config);
+            final CountDownLatch dead = new CountDownLatch(1);
+            victim.hook = at ->
+            {
+                if (at == SharedMemory.HOOK_VALIDATED)
+                {
+                    victim.region().abandon();
+                    dead.countDown();
+                    while (true)
+                    {
+                        LockSupport.park();
+                    }
+                }
+            };
+            final Thread thread = new Thread(() -> victim.transact(tx -> tx.putLong(x, 0, 5)), "victim");
+            thread.setDaemon(true);
+            thread.start();
+            assertTrue(dead.await(30, TimeUnit.SECONDS));
+            assertTrue(isLocked(survivor.versionWord(x)), "the dead process holds the version lock");
+            final List<String> recoverers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            survivor.region().addOwnerDeathListener(report -> recoverers.add(Thread.currentThread().getName()));
+            survivor.transact(tx -> tx.putLong(x, 0, tx.getLong(x, 0) + 1));
+            assertEquals(1, (long)survivor.readOnly(tx -> tx.getLong(x, 0)), "the dead transaction left nothing");
+            assertEquals(List.of(Thread.currentThread().getName()), recoverers, "recovered by the transaction that met the lock");
+        }
+    }
+
     private static List<OwnerDeathReport> recover(final SharedMemory survivor, final int slot) throws InterruptedException
     {
         final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
