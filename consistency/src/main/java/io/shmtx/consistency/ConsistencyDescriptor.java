@@ -32,19 +32,32 @@ import org.agrona.concurrent.AtomicBuffer;
  *  |                         max objects per transaction           | 24
  *  |                         redo capacity (bytes)                 | 28
  *  +---------------------------------------------------------------+
- *  |   model word: epoch &lt;&lt; 8 | model ordinal (own cache line)     | 64
- *  |   switch state (0 = no switch in progress)                    | 72
+ *  |   model word (own cache line, see below)                      | 64
+ *  |   switch owner: token of the process switching, 0 if none     | 72
+ *  |   switches completed                                          | 80
+ *  |   switches that timed out or whose switcher died              | 88
  *  +---------------------------------------------------------------+
  *  |   log 0 (slot 0, log 0) | log 1 (slot 0, log 1) | ...         | 128
  *  |   log for (slot s, log k) at 128 + (s * logsPerSlot + k) * logSize
  *  +---------------------------------------------------------------+
  * </pre>
  *
+ * Model word:
+ * <pre>
+ *   63                                  16 15 14      8 7         0
+ *  +--------------------------------------+--+---------+-----------+
+ *  |  epoch (48 bits)                     |S | previous|  model    |
+ *  +--------------------------------------+--+---------+-----------+
+ *  S = switching: the epoch is published but not in force yet; model is the target,
+ *      previous the model still in force (see {@link ModelSwitch})
+ * </pre>
+ *
  * <h2>Transaction log (one per thread of a process that runs transactions)</h2>
  * <pre>
  *   0  state word        STATE_IDLE / STATE_ACTIVE / STATE_COMMITTING in the low byte,
  *                        a sequence (transactions that wrote) above it
- *   8  model word        the model word the transaction began under
+ *   8  model word        the model word the running transaction began under (0: none running);
+ *                        kept while the log is ACTIVE or COMMITTING (recovery reads the model)
  *  16  snapshot ts       region clock value the transaction reads at
  *  24  commit ts         written before the state turns COMMITTING
  *  32  object count      entries used in the object table (int)
@@ -81,7 +94,7 @@ public final class ConsistencyDescriptor
     /** Section magic, "SHMTXCON". */
     public static final long MAGIC = 0x53484D5458434F4EL;
     /** Layout version. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
@@ -99,8 +112,12 @@ public final class ConsistencyDescriptor
     public static final int REDO_CAPACITY_OFFSET = MAX_OBJECTS_OFFSET + SIZE_OF_INT;
     /** Offset of the model word (on its own cache line: read by every transaction's begin). */
     public static final int MODEL_WORD_OFFSET = 64;
-    /** Offset of the switch state word. */
-    public static final int SWITCH_STATE_OFFSET = MODEL_WORD_OFFSET + SIZE_OF_LONG;
+    /** Offset of the switch owner word: the {@link io.shmtx.region.Region#ownerToken() token} of the switcher, 0 if none. */
+    public static final int SWITCH_OWNER_OFFSET = MODEL_WORD_OFFSET + SIZE_OF_LONG;
+    /** Offset of the count of completed switches. */
+    public static final int SWITCHES_OFFSET = SWITCH_OWNER_OFFSET + SIZE_OF_LONG;
+    /** Offset of the count of switches that failed (timed out, or their switcher died). */
+    public static final int SWITCH_FAILURES_OFFSET = SWITCHES_OFFSET + SIZE_OF_LONG;
     /** Offset of the first log. */
     public static final int LOGS_OFFSET = 128;
 
@@ -209,8 +226,13 @@ public final class ConsistencyDescriptor
         return LOG_OBJECTS_OFFSET + maxObjects * LOG_ENTRY_SIZE;
     }
 
+    /** Model word: the switching bit. */
+    public static final long SWITCHING_BIT = 1L << 15;
+    /** Model word: bits below the epoch. */
+    public static final int EPOCH_SHIFT = 16;
+
     /**
-     * The model word of a model and epoch.
+     * The model word of a model in force from an epoch on.
      *
      * @param model model ordinal.
      * @param epoch epoch.
@@ -218,11 +240,24 @@ public final class ConsistencyDescriptor
      */
     public static long modelWord(final int model, final long epoch)
     {
-        return (epoch << 8) | model;
+        return (epoch << EPOCH_SHIFT) | model;
     }
 
     /**
-     * Model ordinal of a model word.
+     * The model word of a switch in progress to {@code model} at {@code epoch}, from {@code previous}.
+     *
+     * @param model    target model ordinal.
+     * @param previous model ordinal in force until the switch completes.
+     * @param epoch    the new epoch.
+     * @return the word.
+     */
+    public static long switchingWord(final int model, final int previous, final long epoch)
+    {
+        return (epoch << EPOCH_SHIFT) | SWITCHING_BIT | ((long)previous << 8) | model;
+    }
+
+    /**
+     * Model ordinal of a model word (the target while switching).
      *
      * @param word model word.
      * @return ordinal (may be out of range in a corrupt word).
@@ -233,6 +268,28 @@ public final class ConsistencyDescriptor
     }
 
     /**
+     * The model ordinal in force while a switch is in progress.
+     *
+     * @param word model word.
+     * @return ordinal (may be out of range in a corrupt word).
+     */
+    public static int previousModel(final long word)
+    {
+        return (int)((word >>> 8) & 0x7F);
+    }
+
+    /**
+     * Whether a model word is a switch in progress.
+     *
+     * @param word model word.
+     * @return {@code true} while switching.
+     */
+    public static boolean isSwitching(final long word)
+    {
+        return (word & SWITCHING_BIT) != 0;
+    }
+
+    /**
      * Epoch of a model word.
      *
      * @param word model word.
@@ -240,7 +297,7 @@ public final class ConsistencyDescriptor
      */
     public static long epoch(final long word)
     {
-        return word >>> 8;
+        return word >>> EPOCH_SHIFT;
     }
 
     /**
@@ -349,11 +406,24 @@ public final class ConsistencyDescriptor
             throw new RegionFormatException(file, "consistency.length", String.valueOf(sectionLength), "at least " + needed);
         }
         final long modelWord = buffer.getLongVolatile(base + MODEL_WORD_OFFSET);
-        if (model(modelWord) >= ConsistencyModel.values().length || epoch(modelWord) < 1)
+        if (!validModelWord(modelWord))
         {
             throw new RegionFormatException(file, "consistency.modelWord", "0x" + Long.toHexString(modelWord),
                 "a model ordinal below " + ConsistencyModel.values().length + " and an epoch >= 1");
         }
+    }
+
+    /**
+     * Whether a model word can be true: known model ordinals, an epoch of at least 1, no stray bits.
+     *
+     * @param word model word.
+     * @return {@code true} when valid.
+     */
+    public static boolean validModelWord(final long word)
+    {
+        final int models = ConsistencyModel.values().length;
+        final boolean switching = isSwitching(word);
+        return model(word) < models && epoch(word) >= 1 && (switching ? previousModel(word) < models : (word & 0x7F00) == 0);
     }
 
     private static void expect(final Path file, final String field, final long found, final long required)

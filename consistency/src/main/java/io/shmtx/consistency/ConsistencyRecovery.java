@@ -8,17 +8,24 @@ import io.shmtx.region.SectionSpec;
 /**
  * Recovery step 1 of a dead process: finishes (COMMITTING) or undoes (ACTIVE) the transaction in
  * each of its logs, before the lock table, the reference counts and the pool recover what it
- * held (see {@link TxLogs} for why each case is right). Idempotent.
+ * held (see {@link TxLogs} for why each case is right), and gives up a model switch it left
+ * half-way ({@link ModelSwitch}). Idempotent.
  *
  * <p>Threadsafe: the region runs it for one dead slot in one process at a time.
  */
 final class ConsistencyRecovery implements RecoveryStep
 {
     private final TxLogs logs;
+    private volatile ModelSwitch modelSwitch;
 
     ConsistencyRecovery(final TxLogs logs)
     {
         this.logs = logs;
+    }
+
+    void modelSwitch(final ModelSwitch modelSwitch)
+    {
+        this.modelSwitch = modelSwitch;
     }
 
     @Override
@@ -50,6 +57,11 @@ final class ConsistencyRecovery implements RecoveryStep
             {
                 done.append(done.length() == 0 ? "" : "; ").append(result);
             }
+        }
+        final ModelSwitch switcher = modelSwitch;
+        if (switcher != null && switcher.clearDeadSwitcher())
+        {
+            done.append(done.length() == 0 ? "" : "; ").append("a model switch it left was given up");
         }
         return done.length() == 0 ? "no transaction in progress" : done.toString();
     }

@@ -88,6 +88,7 @@ public final class SharedMemory implements AutoCloseable
     private final int slot;
     private final Tx[] leased;
     private final ThreadLocal<Tx> txs = new ThreadLocal<>();
+    private final ModelSwitch modelSwitch;
     volatile CommitHook hook;
 
     private SharedMemory(final Region region, final TieredPool pool, final RefCounts refs, final LockManager locks,
@@ -102,6 +103,7 @@ public final class SharedMemory implements AutoCloseable
         this.buffer = region.buffer();
         this.file = region.file();
         this.tierPayload = tierPayload;
+        this.modelSwitch = new ModelSwitch(this, region, logs, config.switchTimeout().toNanos());
         this.slot = region.attach();
         this.leased = new Tx[logs.logsPerSlot];
     }
@@ -171,16 +173,12 @@ public final class SharedMemory implements AutoCloseable
             final RefCounts refs = RefCounts.open(region, pool);
             final LockManager locks = LockManager.open(region);
             final int base = checkSettings(region, config);
-            final int model = ConsistencyDescriptor.model(region.buffer().getLongVolatile(base + MODEL_WORD_OFFSET));
-            if (!ConsistencyModel.values()[model].implemented())
-            {
-                throw new ConsistencyException(file, "the region runs model " + ConsistencyModel.values()[model]
-                    + ", which this version cannot run (it runs " + ConsistencyModel.RELEASE + " only)");
-            }
             final int[] tierPayload = tierPayload(config.pool());
             final TxLogs logs = new TxLogs(region, pool, base, tierPayload);
-            region.registerRecoveryStep(new ConsistencyRecovery(logs));
+            final ConsistencyRecovery recovery = new ConsistencyRecovery(logs);
+            region.registerRecoveryStep(recovery);
             final SharedMemory shm = new SharedMemory(region, pool, refs, locks, logs, config, tierPayload);
+            recovery.modelSwitch(shm.modelSwitch);
             region.registerDetachHook(shm::recoverOwnLogs);
             return shm;
         }
@@ -547,25 +545,89 @@ public final class SharedMemory implements AutoCloseable
     // ------------------------------------------------------------------ state
 
     /**
-     * The model transactions run under now.
+     * The model transactions run under now (while a switch drains, the model still in force).
      *
      * @return the model.
+     * @throws ConsistencyException when the model word reads corrupt.
      */
     public ConsistencyModel model()
     {
         checkOpen();
-        return ConsistencyModel.values()[ConsistencyDescriptor.model(buffer.getLongVolatile(logs.modelWordOffset()))];
+        return ConsistencyModel.values()[ConsistencyDescriptor.model(modelSwitch.inForce())];
     }
 
     /**
-     * The model epoch: 1 for a new region, one more after each switch.
+     * The model epoch: 1 for a new region; a completed switch publishes the next epoch, a switch
+     * that timed out the one after (with the old model), so epochs only grow.
      *
      * @return the epoch.
      */
     public long epoch()
     {
         checkOpen();
-        return ConsistencyDescriptor.epoch(buffer.getLongVolatile(logs.modelWordOffset()));
+        return ConsistencyDescriptor.epoch(modelSwitch.inForce());
+    }
+
+    /**
+     * Switches every attached process to {@code model}: transactions that began under the old
+     * model finish under it, new ones wait until they have, then run under {@code model}; no
+     * transaction runs under two models. Waits at most {@link SharedMemoryConfig#switchTimeout()};
+     * past it the old model stays in force. A switch to the model in force starts a new epoch all
+     * the same (it waits for the running transactions). Listeners of this process are told before
+     * this returns; other processes' listeners when they notice.
+     *
+     * @param model the new model.
+     * @throws ModelSwitchTimeoutException when a transaction of the old model (or another switch)
+     *                                     outlasted the timeout; the old model stays in force.
+     * @throws IllegalStateException       when the calling thread is in a transaction (it would wait for itself).
+     * @throws IllegalArgumentException    when {@code model} is null or not implemented.
+     */
+    public void switchModel(final ConsistencyModel model)
+    {
+        if (model == null || !model.implemented())
+        {
+            throw new IllegalArgumentException("model=" + model + " must be an implemented model");
+        }
+        checkOpen();
+        final Tx tx = txs.get();
+        if (tx != null && tx.isRunning())
+        {
+            throw new IllegalStateException("region " + file + ": switchModel inside a transaction of the same thread would wait"
+                + " for itself; switch outside it");
+        }
+        modelSwitch.switchTo(model);
+    }
+
+    /**
+     * Adds a listener told of each new epoch this process notices: at once for a switch it makes,
+     * otherwise when one of its threads next begins a transaction (on that thread, before its
+     * transaction begins: the listener may run transactions). An exception it throws passes to
+     * that caller; the epoch counts as told.
+     *
+     * @param listener the listener.
+     */
+    public void addSwitchListener(final ModelSwitchListener listener)
+    {
+        if (listener == null)
+        {
+            throw new IllegalArgumentException("listener=null");
+        }
+        modelSwitch.addListener(listener);
+    }
+
+    /**
+     * Removes a listener added by {@link #addSwitchListener}.
+     *
+     * @param listener the listener.
+     */
+    public void removeSwitchListener(final ModelSwitchListener listener)
+    {
+        modelSwitch.removeListener(listener);
+    }
+
+    ModelSwitch modelSwitch()
+    {
+        return modelSwitch;
     }
 
     /**

@@ -30,6 +30,7 @@ import org.agrona.concurrent.IdleStrategy;
  *   <tr><td>maxObjectsPerTransaction</td><td>256 objects written, allocated or freed by one transaction (1 .. 65536)</td></tr>
  *   <tr><td>redoCapacity</td><td>16 KiB of written bytes (with 16 bytes per record) per transaction (64 B .. 16 MiB)</td></tr>
  *   <tr><td>retry</td><td>at most 100000 attempts; back-off from 1 us doubling to 1 ms after the third abort</td></tr>
+ *   <tr><td>switchTimeout</td><td>1 s: how long a model switch waits for transactions of the old model</td></tr>
  *   <tr><td>idleStrategy</td><td>a {@link BackoffIdleStrategy} per waiting thread (for {@code Tx.retry()}, not built yet)</td></tr>
  * </table>
  */
@@ -53,6 +54,7 @@ public final class SharedMemoryConfig
     private final long minBackoffNanos;
     private final long maxBackoffNanos;
     private final Supplier<IdleStrategy> idleStrategy;
+    private final Duration switchTimeout;
 
     private SharedMemoryConfig(final Builder b)
     {
@@ -69,6 +71,7 @@ public final class SharedMemoryConfig
         minBackoffNanos = b.minBackoff.toNanos();
         maxBackoffNanos = b.maxBackoff.toNanos();
         idleStrategy = b.idleStrategy;
+        switchTimeout = b.switchTimeout;
     }
 
     /**
@@ -221,13 +224,23 @@ public final class SharedMemoryConfig
         return idleStrategy;
     }
 
+    /**
+     * How long a model switch waits for transactions of the old model.
+     *
+     * @return the timeout.
+     */
+    public Duration switchTimeout()
+    {
+        return switchTimeout;
+    }
+
     @Override
     public String toString()
     {
         return "SharedMemoryConfig{model=" + model + ", lockPolicy=" + lockPolicy + ", processSlots=" + processSlots
             + ", pool=" + pool + ", regionSize=" + regionSize + ", logsPerProcess=" + logsPerProcess
             + ", maxObjectsPerTransaction=" + maxObjects + ", redoCapacity=" + redoCapacity + ", maxAttempts=" + maxAttempts
-            + ", backoff=" + minBackoffNanos + ".." + maxBackoffNanos + "ns}";
+            + ", backoff=" + minBackoffNanos + ".." + maxBackoffNanos + "ns, switchTimeout=" + switchTimeout + "}";
     }
 
     /**
@@ -248,6 +261,7 @@ public final class SharedMemoryConfig
         private Duration minBackoff = Duration.ofNanos(1_000);
         private Duration maxBackoff = Duration.ofMillis(1);
         private Supplier<IdleStrategy> idleStrategy = BackoffIdleStrategy::new;
+        private Duration switchTimeout = Duration.ofSeconds(1);
 
         private Builder()
         {
@@ -393,6 +407,19 @@ public final class SharedMemoryConfig
         }
 
         /**
+         * How long {@link SharedMemory#switchModel} waits for transactions of the old model (and
+         * for another switch to finish) before it gives up, leaving the old model in force.
+         *
+         * @param timeout 1 ms .. 1 min.
+         * @return this builder.
+         */
+        public Builder switchTimeout(final Duration timeout)
+        {
+            this.switchTimeout = Objects.requireNonNull(timeout, "switchTimeout");
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the configuration.
@@ -423,6 +450,10 @@ public final class SharedMemoryConfig
             {
                 throw new IllegalArgumentException("backoff " + minBackoff + ".." + maxBackoff
                     + " must satisfy 0 <= minBackoff <= maxBackoff <= 1 s");
+            }
+            if (switchTimeout.compareTo(Duration.ofMillis(1)) < 0 || switchTimeout.compareTo(Duration.ofMinutes(1)) > 0)
+            {
+                throw new IllegalArgumentException("switchTimeout=" + switchTimeout + " must be in 1 ms .. 1 min");
             }
             return new SharedMemoryConfig(this);
         }

@@ -96,7 +96,10 @@ public final class Tx implements AutoCloseable
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[16]);
     private final UnsafeBuffer wrapper = new UnsafeBuffer(new byte[0]);
 
+    private final ModelSwitch modelSwitch;
     private int status = ENDED;
+    /** The model word this attempt runs under. */
+    private long modelWord;
     private boolean readOnly;
     private boolean managed;
     private long snapshot;
@@ -133,12 +136,14 @@ public final class Tx implements AutoCloseable
         this.logIndex = logIndex;
         this.log = logs.logOffset(logIndex);
         this.redoBase = log + logs.redoOffset;
+        this.modelSwitch = shm.modelSwitch();
     }
 
     // ------------------------------------------------------------------ life cycle (package)
 
     void start(final boolean readOnly, final boolean managed)
     {
+        this.modelWord = modelSwitch.enter(log);
         this.readOnly = readOnly;
         this.managed = managed;
         this.snapshot = region.currentTimestamp();
@@ -173,6 +178,11 @@ public final class Tx implements AutoCloseable
     String abortDescription()
     {
         return (abortDetail != null ? abortDetail : "") + (abortHandle != 0 ? " (object " + Handles.toString(abortHandle) + ")" : "");
+    }
+
+    long modelWord()
+    {
+        return modelWord;
     }
 
     long commits()
@@ -272,6 +282,29 @@ public final class Tx implements AutoCloseable
         {
             rollBackIfRunning();
         }
+    }
+
+    /**
+     * The model this transaction runs under (fixed for the whole attempt, even while a switch
+     * to another model waits for it).
+     *
+     * @return the model.
+     */
+    public ConsistencyModel model()
+    {
+        checkRunning();
+        return ConsistencyModel.values()[ConsistencyDescriptor.model(modelWord)];
+    }
+
+    /**
+     * The model epoch this transaction runs in.
+     *
+     * @return the epoch.
+     */
+    public long epoch()
+    {
+        checkRunning();
+        return ConsistencyDescriptor.epoch(modelWord);
     }
 
     // ------------------------------------------------------------------ reads
@@ -968,6 +1001,7 @@ public final class Tx implements AutoCloseable
         redoUsed = 0;
         lastRecord = -1;
         status = how;
+        modelSwitch.leave(log);
     }
 
     // ------------------------------------------------------------------ checks

@@ -97,9 +97,9 @@ final class TxLogs
         return processSlots * logsPerSlot;
     }
 
-    int modelWordOffset()
+    int base()
     {
-        return base + MODEL_WORD_OFFSET;
+        return base;
     }
 
     /**
@@ -163,6 +163,7 @@ final class TxLogs
         final int state = (int)(stateWord & 0xFF);
         if (state == STATE_IDLE)
         {
+            buffer.putLongRelease(log + LOG_MODEL_OFFSET, 0); // a transaction that wrote nothing: withdraw its announcement
             return null;
         }
         if (state != STATE_ACTIVE && state != STATE_COMMITTING)
@@ -207,6 +208,7 @@ final class TxLogs
         buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, 0);
         buffer.putInt(log + LOG_REDO_BYTES_OFFSET, 0);
         buffer.putLongRelease(log + LOG_STATE_OFFSET, (stateWord & ~0xFFL) | STATE_IDLE);
+        buffer.putLongRelease(log + LOG_MODEL_OFFSET, 0);
         return "log " + logIndex + ": " + done;
     }
 

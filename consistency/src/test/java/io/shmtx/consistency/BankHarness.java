@@ -45,6 +45,10 @@ final class BankHarness implements AutoCloseable
     private final AtomicLong recoveredTransactions = new AtomicLong();
     private long seed = 1;
     private int kills;
+    private ChildJvm switcher;
+    private String switchModels;
+    private int switcherKills;
+    private long switches;
 
     /**
      * Makes a bank of {@code accounts} accounts in a new region at {@code file}.
@@ -122,6 +126,18 @@ final class BankHarness implements AutoCloseable
         return kills;
     }
 
+    /** Kills of the switcher process (counted in {@link #kills()} too). */
+    int switcherKills()
+    {
+        return switcherKills;
+    }
+
+    /** Switches made by switchers that stopped cleanly, counted by {@link #verify()}. */
+    long switches()
+    {
+        return switches;
+    }
+
     /** Starts a worker JVM and waits until it runs transactions. */
     ChildJvm startWorker() throws IOException
     {
@@ -131,15 +147,37 @@ final class BankHarness implements AutoCloseable
         return worker;
     }
 
+    /** Starts a switcher JVM ({@link SwitchWorker}) and waits until it has switched once. */
+    private void startSwitcher() throws IOException
+    {
+        switcher = ChildJvm.start(SwitchWorker.class, file.toString(), "100", switchModels);
+        switcher.awaitLine("SWITCHING", WAIT);
+    }
+
     /**
      * Runs the workers for {@code duration} while this process audits; with {@code chaos}, kills a
      * random worker with {@code destroyForcibly()} and starts another as often as that fits.
      */
     void run(final int workerCount, final Duration duration, final boolean chaos) throws Exception
     {
+        run(workerCount, duration, chaos, null);
+    }
+
+    /**
+     * As {@link #run(int, Duration, boolean)}, while another process switches the model every
+     * 100 ms to each of {@code models} (comma-separated) in turn; with {@code chaos}, every fifth
+     * kill is the switcher's (a new one is started).
+     */
+    void run(final int workerCount, final Duration duration, final boolean chaos, final String models) throws Exception
+    {
         for (int w = 0; w < workerCount; w++)
         {
             startWorker();
+        }
+        switchModels = models;
+        if (models != null)
+        {
+            startSwitcher();
         }
         final Thread auditor = new Thread(this::auditLoop, "bank-auditor");
         auditor.setDaemon(true);
@@ -156,6 +194,15 @@ final class BankHarness implements AutoCloseable
                     continue;
                 }
                 Thread.sleep(50 + random.nextInt(200));
+                if (switcher != null && kills % 5 == 4)
+                {
+                    switcher.kill(); // perhaps in the middle of a switch: it must not wedge the others
+                    finished.add(switcher);
+                    kills++;
+                    switcherKills++;
+                    startSwitcher();
+                    continue;
+                }
                 final ChildJvm victim = workers.remove(random.nextInt(workers.size()));
                 victim.kill(); // destroyForcibly(): SIGKILL, at whatever instruction it is
                 finished.add(victim);
@@ -167,6 +214,13 @@ final class BankHarness implements AutoCloseable
         {
             auditor.interrupt();
             auditor.join();
+        }
+        if (switcher != null)
+        {
+            switcher.send("stop");
+            assertEquals(0, switcher.waitForExit(WAIT), "switcher exit code; output:\n" + String.join("\n", switcher.transcript()));
+            finished.add(switcher);
+            switcher = null;
         }
         for (final ChildJvm worker : workers)
         {
@@ -227,6 +281,10 @@ final class BankHarness implements AutoCloseable
             for (final String line : worker.transcript())
             {
                 assertFalse(line.startsWith("BAD"), "worker " + worker.pid() + ": " + line);
+                if (line.startsWith("SWITCHER DONE "))
+                {
+                    switches += Long.parseLong(line.split(" ")[2].substring("switches=".length()));
+                }
                 if (line.startsWith("DONE "))
                 {
                     final String[] parts = line.split(" "); // DONE transfers=N audits=M
@@ -253,6 +311,10 @@ final class BankHarness implements AutoCloseable
     @Override
     public void close()
     {
+        if (switcher != null)
+        {
+            switcher.close();
+        }
         for (final ChildJvm worker : workers)
         {
             worker.close();

@@ -36,6 +36,35 @@ class BankTest
     }
 
     @Test
+    void workersKeepTheTotalWhileAnotherProcessSwitchesTheModelEvery100Ms() throws Exception
+    {
+        try (BankHarness bank = new BankHarness(temp.newPath("bank-switch"), 32))
+        {
+            final long epochBefore = bank.shm().epoch();
+            bank.run(3, Duration.ofSeconds(5), false, "RELEASE");
+            final long[] seen = bank.verify();
+            assertTrue(seen[1] > 0 && seen[2] > 0, java.util.Arrays.toString(seen));
+            assertTrue(bank.switches() >= 10, "switches: " + bank.switches());
+            assertTrue(bank.shm().epoch() >= epochBefore + bank.switches(), "epoch " + bank.shm().epoch());
+        }
+    }
+
+    @Test
+    void killedWorkersAndSwitchersLoseNothingAndWedgeNothing() throws Exception
+    {
+        try (BankHarness bank = new BankHarness(temp.newPath("bank-switch-chaos"), 32))
+        {
+            bank.run(3, Duration.ofSeconds(15), true, "RELEASE");
+            final long[] seen = bank.verify();
+            assertTrue(bank.switcherKills() >= 2, "switcher kills: " + bank.switcherKills());
+            assertTrue(seen[0] > 0, "audits in the parent");
+            final long epoch = bank.shm().epoch();
+            bank.shm().switchModel(ConsistencyModel.RELEASE); // nothing left wedged by a killed switcher
+            assertEquals(epoch + 1, bank.shm().epoch());
+        }
+    }
+
+    @Test
     void killedWorkersLoseNothing() throws Exception
     {
         try (BankHarness bank = new BankHarness(temp.newPath("bank-chaos"), 32))
