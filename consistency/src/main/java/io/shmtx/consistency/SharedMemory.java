@@ -69,6 +69,10 @@ public final class SharedMemory implements AutoCloseable
     static final int HOOK_RELEASED = 8;
     /** Commit step: frees done, log not yet IDLE. */
     static final int HOOK_FREED = 9;
+    /** SEQUENTIAL: one more undo record in the log, its write in place not yet made. */
+    static final int HOOK_UNDO_RECORD = 10;
+    /** SEQUENTIAL abort: every before-image restored, log not yet cleared, locks still held. */
+    static final int HOOK_UNDONE = 11;
 
     /** Crash injection for tests: called at each numbered step of a commit. */
     interface CommitHook
@@ -163,7 +167,8 @@ public final class SharedMemory implements AutoCloseable
             .size(config.regionSize())
             .section(TieredPool.section(config.pool(), slots))
             .section(RefCounts.section(config.pool(), config.refCounts(), slots))
-            .section(LockManager.section(LockManagerConfig.builder().policy(config.lockPolicy()).build(), slots))
+            .section(LockManager.section(LockManagerConfig.builder().policy(config.lockPolicy())
+                .transactionsPerProcess(lockCells(config)).build(), slots))
             .section(section(config))
             .build();
         final Region region = openRegion(file, regionConfig, config);
@@ -194,6 +199,13 @@ public final class SharedMemory implements AutoCloseable
             }
             throw ex;
         }
+    }
+
+    /** Lock-table cells per process: one per log (each thread's SEQUENTIAL transactions), at least 16 where they fit. */
+    private static int lockCells(final SharedMemoryConfig config)
+    {
+        final int fit = io.shmtx.deadlock.LockTableDescriptor.MAX_CELLS / config.processSlots();
+        return Math.max(config.logsPerProcess(), Math.min(16, fit));
     }
 
     /**
@@ -422,7 +434,7 @@ public final class SharedMemory implements AutoCloseable
     public Tx begin()
     {
         final Tx tx = tx();
-        tx.start(false, false);
+        tx.start(false, false, false);
         return tx;
     }
 
@@ -432,7 +444,7 @@ public final class SharedMemory implements AutoCloseable
         final int maxAttempts = config.maxAttempts();
         for (int attempt = 1; ; attempt++)
         {
-            tx.start(readOnly, true);
+            tx.start(readOnly, true, attempt > 1);
             try
             {
                 T result = null;
@@ -510,6 +522,7 @@ public final class SharedMemory implements AutoCloseable
                     if (holder != null)
                     {
                         logs.recover(logIndex, slot); // its thread ended inside a manual transaction
+                        holder.closeLocks(); // then its lock-table locks go (its log is undone already)
                     }
                     final Tx tx = new Tx(this, logs, logIndex, Thread.currentThread());
                     leased[k] = tx;

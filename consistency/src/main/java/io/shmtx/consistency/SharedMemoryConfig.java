@@ -429,8 +429,7 @@ public final class SharedMemoryConfig
         {
             if (!model.implemented())
             {
-                throw new IllegalArgumentException("model=" + model + " is not implemented yet: this version runs "
-                    + ConsistencyModel.RELEASE + " only");
+                throw new IllegalArgumentException("model=" + model + " is not implemented yet");
             }
             range("processSlots", processSlots, 1, ProcessTableDescriptor.MAX_SLOTS);
             range("logsPerProcess", logsPerProcess, 1, 1024);

@@ -2,6 +2,9 @@ package io.shmtx.consistency;
 
 import static io.shmtx.consistency.ConsistencyDescriptor.*;
 
+import io.shmtx.deadlock.LockMode;
+import io.shmtx.deadlock.TxAbortedException;
+import io.shmtx.deadlock.Txn;
 import io.shmtx.pool.Handles;
 import io.shmtx.pool.TieredPool;
 import io.shmtx.region.Region;
@@ -66,6 +69,11 @@ public final class Tx implements AutoCloseable
     /** Private flags, beside the shared FLAG_WRITTEN / FLAG_ALLOCATED / FLAG_FREED. */
     private static final int READ = 16;
     private static final int LOCKED = 32;
+    /** SEQUENTIAL: the lock table's shared lock on the object is held. */
+    private static final int SHARED = 64;
+    /** SEQUENTIAL: the lock table's exclusive lock on the object is held. */
+    private static final int EXCLUSIVE = 128;
+    private static final int SEQUENTIAL = ConsistencyModel.SEQUENTIAL.ordinal();
     private static final long NONE = -1;
     private static final int SPINS_BEFORE_PROBE = 256;
     private static final int INITIAL_OBJECTS = 16;
@@ -100,6 +108,10 @@ public final class Tx implements AutoCloseable
     private int status = ENDED;
     /** The model word this attempt runs under. */
     private long modelWord;
+    /** The model ordinal this attempt runs under. */
+    private int model;
+    /** SEQUENTIAL: this thread's lock-table transaction (kept across transactions: renewed, or restarted for a retry). */
+    private Txn txn;
     private boolean readOnly;
     private boolean managed;
     private long snapshot;
@@ -117,6 +129,9 @@ public final class Tx implements AutoCloseable
     private int written;
     private int redoUsed;
     private int lastRecord = -1;
+    private int[] undoPositions = new int[INITIAL_OBJECTS];
+    /** Whether the last {@link #record} call found the same range as the record before it. */
+    private boolean recordReused;
 
     private AbortReason abortReason;
     private long abortHandle;
@@ -141,13 +156,65 @@ public final class Tx implements AutoCloseable
 
     // ------------------------------------------------------------------ life cycle (package)
 
-    void start(final boolean readOnly, final boolean managed)
+    /**
+     * Begins an attempt.
+     *
+     * @param retry whether it retries the attempt before (under SEQUENTIAL it keeps its age).
+     */
+    void start(final boolean readOnly, final boolean managed, final boolean retry)
     {
-        this.modelWord = modelSwitch.enter(log);
+        final long word = modelSwitch.enter(log);
+        this.modelWord = word;
+        this.model = ConsistencyDescriptor.model(word);
         this.readOnly = readOnly;
         this.managed = managed;
-        this.snapshot = region.currentTimestamp();
+        if (model == SEQUENTIAL)
+        {
+            try
+            {
+                beginLocks(retry);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                modelSwitch.leave(log);
+                throw ex;
+            }
+        }
+        else
+        {
+            this.snapshot = region.currentTimestamp();
+        }
         this.status = RUNNING;
+    }
+
+    private void beginLocks(final boolean retry)
+    {
+        final Txn t = txn;
+        if (t == null)
+        {
+            final Txn fresh = shm.lockManager().begin();
+            fresh.onAbort(this::undoHook);
+            txn = fresh;
+        }
+        else if (retry)
+        {
+            t.restart(); // a retry keeps its age: it cannot starve
+        }
+        else
+        {
+            t.renew();
+        }
+    }
+
+    /** Closes the lock-table transaction of a Tx whose thread ended (its log was recovered first). */
+    void closeLocks()
+    {
+        final Txn t = txn;
+        txn = null;
+        if (t != null)
+        {
+            t.close();
+        }
     }
 
     boolean isRunning()
@@ -198,6 +265,11 @@ public final class Tx implements AutoCloseable
     /** Commit for {@code transact}: an abort throws {@link #SIGNAL} after rolling back. */
     void commitManaged()
     {
+        if (model == SEQUENTIAL)
+        {
+            commitSequential();
+            return;
+        }
         if (written == 0)
         {
             end(ENDED);
@@ -320,6 +392,11 @@ public final class Tx implements AutoCloseable
     {
         final int i = object(handle);
         final int at = at(i, offset, Long.BYTES);
+        if (model == SEQUENTIAL)
+        {
+            lockShared(i);
+            return buffer.getLong(at);
+        }
         final int f = flags[i];
         if ((f & (FLAG_WRITTEN | FLAG_ALLOCATED)) == 0)
         {
@@ -345,6 +422,11 @@ public final class Tx implements AutoCloseable
     {
         final int i = object(handle);
         final int at = at(i, offset, Integer.BYTES);
+        if (model == SEQUENTIAL)
+        {
+            lockShared(i);
+            return buffer.getInt(at);
+        }
         final int f = flags[i];
         if ((f & FLAG_ALLOCATED) != 0)
         {
@@ -376,7 +458,11 @@ public final class Tx implements AutoCloseable
             throw new IndexOutOfBoundsException("dstOff=" + dstOff + " length=" + length + " outside a " + dst.length + "-byte array");
         }
         wrapper.wrap(dst);
-        if ((flags[i] & FLAG_ALLOCATED) != 0)
+        if (model == SEQUENTIAL)
+        {
+            lockShared(i);
+        }
+        if (model == SEQUENTIAL || (flags[i] & FLAG_ALLOCATED) != 0)
         {
             buffer.getBytes(at, wrapper, dstOff, length);
             return;
@@ -412,7 +498,7 @@ public final class Tx implements AutoCloseable
     {
         final int i = writable(handle);
         final int at = at(i, offset, Long.BYTES);
-        if ((flags[i] & FLAG_ALLOCATED) != 0)
+        if ((flags[i] & FLAG_ALLOCATED) != 0 || (model == SEQUENTIAL && undo(i, offset, Long.BYTES, at)))
         {
             buffer.putLong(at, value);
             return;
@@ -431,7 +517,7 @@ public final class Tx implements AutoCloseable
     {
         final int i = writable(handle);
         final int at = at(i, offset, Integer.BYTES);
-        if ((flags[i] & FLAG_ALLOCATED) != 0)
+        if ((flags[i] & FLAG_ALLOCATED) != 0 || (model == SEQUENTIAL && undo(i, offset, Integer.BYTES, at)))
         {
             buffer.putInt(at, value);
             return;
@@ -456,7 +542,7 @@ public final class Tx implements AutoCloseable
         {
             throw new IndexOutOfBoundsException("srcOff=" + srcOff + " length=" + length + " outside a " + src.length + "-byte array");
         }
-        if ((flags[i] & FLAG_ALLOCATED) != 0)
+        if ((flags[i] & FLAG_ALLOCATED) != 0 || (model == SEQUENTIAL && undo(i, offset, length, at)))
         {
             buffer.putBytes(at, src, srcOff, length);
             return;
@@ -504,6 +590,10 @@ public final class Tx implements AutoCloseable
     public void free(final long handle)
     {
         final int i = writable(handle);
+        if (model == SEQUENTIAL && (flags[i] & FLAG_ALLOCATED) == 0)
+        {
+            lockExclusive(i);
+        }
         if ((flags[i] & FLAG_ALLOCATED) == 0 && shm.refCounts().count(handle) > 0)
         {
             throw new ConsistencyException(file, "object " + Handles.toString(handle)
@@ -639,7 +729,11 @@ public final class Tx implements AutoCloseable
         flags[i] |= flag;
     }
 
-    /** Appends (or reuses) a redo record; returns the region offset its bytes go to. */
+    /**
+     * Appends (or reuses: {@link #recordReused}) a record of object {@code i}'s range, listing the
+     * object as written; returns the region offset of the record's bytes. RELEASE: redo (the new
+     * bytes go there); SEQUENTIAL: undo (a reused record keeps the older before-image).
+     */
     private int record(final int i, final int offset, final int length)
     {
         if ((flags[i] & FLAG_WRITTEN) == 0)
@@ -651,12 +745,14 @@ public final class Tx implements AutoCloseable
         if (last >= 0 && buffer.getInt(last + RECORD_ENTRY_OFFSET) == e && buffer.getInt(last + RECORD_OFFSET_OFFSET) == offset
             && buffer.getInt(last + RECORD_LENGTH_OFFSET) == length)
         {
+            recordReused = true;
             return last + RECORD_HEADER_SIZE;
         }
+        recordReused = false;
         final int need = RECORD_HEADER_SIZE + TxLogs.align8(length);
         if (need > logs.redoCapacity - redoUsed)
         {
-            throw tooLarge("its writes need more than the " + logs.redoCapacity + "-byte redo capacity (" + redoUsed
+            throw tooLarge("its writes need more than the " + logs.redoCapacity + "-byte record capacity (" + redoUsed
                 + " used, " + need + " more asked)");
         }
         final int r = redoBase + redoUsed;
@@ -931,6 +1027,187 @@ public final class Tx implements AutoCloseable
         throw new IllegalStateException("log " + logIndex + ": redo record for entry " + e + " without an object");
     }
 
+    // ------------------------------------------------------------------ SEQUENTIAL
+
+    private void lockShared(final int i)
+    {
+        if ((flags[i] & (SHARED | EXCLUSIVE | FLAG_ALLOCATED)) == 0)
+        {
+            lockKey(i, LockMode.SHARED);
+            flags[i] |= SHARED;
+        }
+    }
+
+    private void lockExclusive(final int i)
+    {
+        if ((flags[i] & (EXCLUSIVE | FLAG_ALLOCATED)) == 0)
+        {
+            lockKey(i, LockMode.EXCLUSIVE);
+            flags[i] |= EXCLUSIVE;
+        }
+    }
+
+    /** Takes the lock table's lock on object {@code i}, waiting as the deadlock policy allows. */
+    private void lockKey(final int i, final LockMode mode)
+    {
+        final long handle = handles[i];
+        try
+        {
+            txn.lock(handle, mode);
+        }
+        catch (final TxAbortedException ex)
+        {
+            // the lock table aborted it; its abort hook undid the writes in place before the locks went
+            abort(AbortReason.valueOf(ex.reason().name()), handle, ex.getMessage());
+        }
+        if ((flags[i] & (SHARED | EXCLUSIVE)) == 0 && !pool.isLive(handle))
+        {
+            // freed by a transaction that held the lock before us: not the object the caller meant
+            rollBack();
+            end(ENDED);
+            pool.payloadOffset(handle); // throws StaleHandleException naming it
+        }
+    }
+
+    /**
+     * Before a write in place of {@code length} bytes at {@code offset} of object {@code i}: takes
+     * its exclusive lock, lists it, and appends the bytes it replaces to the undo records (the
+     * first write to a range keeps its record: it holds the oldest value), ordered before the write.
+     *
+     * @return {@code true}: the caller writes in place.
+     */
+    private boolean undo(final int i, final int offset, final int length, final int at)
+    {
+        lockExclusive(i);
+        final int bytes = record(i, offset, length);
+        if (recordReused)
+        {
+            return true;
+        }
+        buffer.putBytes(bytes, buffer, at, length);
+        buffer.putIntRelease(log + LOG_REDO_BYTES_OFFSET, redoUsed);
+        VarHandle.storeStoreFence(); // the record is complete in the log before the write in place
+        shm.commitHook(SharedMemory.HOOK_UNDO_RECORD);
+        return true;
+    }
+
+    /** The lock table's abort hook: undo the writes in place before the locks go. */
+    private void undoHook()
+    {
+        if (model == SEQUENTIAL && status == RUNNING)
+        {
+            undoInPlace();
+        }
+    }
+
+    /**
+     * Restores the bytes of every undo record, newest first, then clears the log, so that no
+     * record is ever applied again once the locks are gone. Does nothing when the log holds no
+     * transaction (already undone, or recovered).
+     */
+    private void undoInPlace()
+    {
+        if ((buffer.getLongVolatile(log + LOG_STATE_OFFSET) & 0xFF) != STATE_ACTIVE)
+        {
+            return;
+        }
+        int records = 0;
+        int position = 0;
+        int[] at = undoPositions;
+        while (position < redoUsed)
+        {
+            if (records == at.length)
+            {
+                at = java.util.Arrays.copyOf(at, records * 2);
+                undoPositions = at;
+            }
+            at[records++] = position;
+            position += RECORD_HEADER_SIZE + TxLogs.align8(buffer.getInt(redoBase + position + RECORD_LENGTH_OFFSET));
+        }
+        for (int k = records - 1; k >= 0; k--)
+        {
+            final int r = redoBase + at[k];
+            final int i = objectOfEntry(buffer.getInt(r + RECORD_ENTRY_OFFSET));
+            buffer.putBytes(headers[i] + OBJECT_HEADER_SIZE + buffer.getInt(r + RECORD_OFFSET_OFFSET), buffer,
+                r + RECORD_HEADER_SIZE, buffer.getInt(r + RECORD_LENGTH_OFFSET));
+        }
+        shm.commitHook(SharedMemory.HOOK_UNDONE);
+        clearLog();
+        redoUsed = 0;
+        lastRecord = -1;
+    }
+
+    /**
+     * SEQUENTIAL commit: the lock table's committing point (no wound lands past it), then the
+     * commit record (timestamp, state COMMITTING: the writes in place are final from here),
+     * version words stamped, allocations published, frees done, the log cleared, and only then
+     * the locks released.
+     */
+    private void commitSequential()
+    {
+        final Txn t = txn;
+        if (written == 0)
+        {
+            try
+            {
+                t.commit();
+            }
+            catch (final TxAbortedException ex)
+            {
+                abort(AbortReason.valueOf(ex.reason().name()), 0, ex.getMessage());
+            }
+            end(ENDED);
+            commits++;
+            return;
+        }
+        shm.commitHook(SharedMemory.HOOK_ACTIVE);
+        try
+        {
+            t.prepareCommit();
+        }
+        catch (final TxAbortedException ex)
+        {
+            abort(AbortReason.valueOf(ex.reason().name()), 0, ex.getMessage());
+        }
+        final long commitTs = region.nextTimestamp();
+        buffer.putLong(log + LOG_COMMIT_TS_OFFSET, commitTs);
+        buffer.putLongRelease(log + LOG_STATE_OFFSET, (sequence << 8) | STATE_COMMITTING);
+        shm.commitHook(SharedMemory.HOOK_COMMITTING);
+        final long word = committed(commitTs);
+        for (int i = 0; i < count; i++)
+        {
+            final int f = flags[i];
+            if ((f & FLAG_FREED) == 0 && (f & (FLAG_ALLOCATED | FLAG_WRITTEN)) != 0)
+            {
+                if ((f & FLAG_ALLOCATED) != 0)
+                {
+                    pool.publish(handles[i]);
+                }
+                buffer.putLongRelease(headers[i], word);
+                shm.commitHook(SharedMemory.HOOK_RELEASED_ONE);
+            }
+        }
+        shm.commitHook(SharedMemory.HOOK_RELEASED);
+        for (int i = 0; i < count; i++)
+        {
+            if ((flags[i] & FLAG_FREED) != 0)
+            {
+                pool.free(handles[i]); // under its exclusive lock: a transaction that gets it next finds the handle stale
+            }
+        }
+        shm.commitHook(SharedMemory.HOOK_FREED);
+        clearLog();
+        try
+        {
+            t.commit(); // past the committing point: releases the locks
+        }
+        finally
+        {
+            end(ENDED);
+            commits++;
+        }
+    }
+
     // ------------------------------------------------------------------ abort
 
     private void abort(final AbortReason reason, final long handle, final String detail)
@@ -951,6 +1228,10 @@ public final class Tx implements AutoCloseable
 
     private void rollBack()
     {
+        if (model == SEQUENTIAL)
+        {
+            undoInPlace();
+        }
         for (int i = 0; i < count; i++)
         {
             final int f = flags[i];
@@ -966,6 +1247,10 @@ public final class Tx implements AutoCloseable
         if (written > 0)
         {
             clearLog();
+        }
+        if (model == SEQUENTIAL)
+        {
+            txn.abort(); // its hook finds nothing left to undo
         }
     }
 

@@ -202,9 +202,24 @@ final class TxLogs
                 mine[e] = isLocked(word) && locker(word) == logIndex + 1;
             }
         }
-        final String done = state == STATE_ACTIVE
-            ? rollBack(handles, flags, headers, mine, ownerSlot)
-            : rollForward(logIndex, log, commitTs, handles, flags, headers, sizes, mine, ownerSlot);
+        final long modelWord = buffer.getLongVolatile(log + LOG_MODEL_OFFSET);
+        if (!validModelWord(modelWord) || isSwitching(modelWord))
+        {
+            throw corrupt(logIndex, "model", "0x" + Long.toHexString(modelWord));
+        }
+        final String done;
+        if (model(modelWord) == ConsistencyModel.SEQUENTIAL.ordinal())
+        {
+            done = state == STATE_ACTIVE
+                ? undo(logIndex, log, handles, headers, sizes) + ", " + rollBack(handles, flags, headers, mine, ownerSlot)
+                : finishSequential(commitTs, handles, flags, headers, ownerSlot);
+        }
+        else
+        {
+            done = state == STATE_ACTIVE
+                ? rollBack(handles, flags, headers, mine, ownerSlot)
+                : rollForward(logIndex, log, commitTs, handles, flags, headers, sizes, mine, ownerSlot);
+        }
         buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, 0);
         buffer.putInt(log + LOG_REDO_BYTES_OFFSET, 0);
         buffer.putLongRelease(log + LOG_STATE_OFFSET, (stateWord & ~0xFFL) | STATE_IDLE);
@@ -246,38 +261,15 @@ final class TxLogs
     private String rollForward(final int logIndex, final int log, final long commitTs, final long[] handles, final int[] flags,
         final int[] headers, final int[] sizes, final boolean[] mine, final int ownerSlot)
     {
-        final int redoBytes = buffer.getInt(log + LOG_REDO_BYTES_OFFSET);
-        if (redoBytes < 0 || redoBytes > redoCapacity)
-        {
-            throw corrupt(logIndex, "redoBytes", redoBytes);
-        }
-        final int redo = log + redoOffset;
         int applied = 0;
-        int position = 0;
-        while (position < redoBytes)
+        for (final int record : records(logIndex, log, handles.length))
         {
-            if (redoBytes - position < RECORD_HEADER_SIZE)
-            {
-                throw corrupt(logIndex, "record@" + position, redoBytes);
-            }
-            final int record = redo + position;
             final int e = buffer.getInt(record + RECORD_ENTRY_OFFSET);
-            final int offset = buffer.getInt(record + RECORD_OFFSET_OFFSET);
-            final int length = buffer.getInt(record + RECORD_LENGTH_OFFSET);
-            if (e < 0 || e >= handles.length || length < 0 || length > redoBytes - position - RECORD_HEADER_SIZE)
-            {
-                throw corrupt(logIndex, "record@" + position, e + "/" + offset + "/" + length);
-            }
             if (headers[e] >= 0 && mine[e])
             {
-                if (offset < 0 || offset > sizes[e] - length)
-                {
-                    throw corrupt(logIndex, "record@" + position + ".offset", offset + "+" + length + " in " + sizes[e]);
-                }
-                buffer.putBytes(headers[e] + OBJECT_HEADER_SIZE + offset, buffer, record + RECORD_HEADER_SIZE, length);
+                apply(logIndex, record, headers[e], sizes[e]);
                 applied++;
             }
-            position += RECORD_HEADER_SIZE + align8(length);
         }
         int released = 0;
         int freed = 0;
@@ -308,6 +300,107 @@ final class TxLogs
         }
         return "rolled forward at ts " + commitTs + " (" + applied + " redo records applied, " + released
             + " objects released with the new value, " + freed + " freed)";
+    }
+
+    /**
+     * The region offsets of the records of a log, in the order written, each checked: a whole
+     * header and its bytes inside the used area, an entry index below {@code entries}.
+     */
+    private int[] records(final int logIndex, final int log, final int entries)
+    {
+        final int redoBytes = buffer.getInt(log + LOG_REDO_BYTES_OFFSET);
+        if (redoBytes < 0 || redoBytes > redoCapacity)
+        {
+            throw corrupt(logIndex, "redoBytes", redoBytes);
+        }
+        final int redo = log + redoOffset;
+        int[] found = new int[8];
+        int n = 0;
+        int position = 0;
+        while (position < redoBytes)
+        {
+            if (redoBytes - position < RECORD_HEADER_SIZE)
+            {
+                throw corrupt(logIndex, "record@" + position, redoBytes);
+            }
+            final int record = redo + position;
+            final int e = buffer.getInt(record + RECORD_ENTRY_OFFSET);
+            final int length = buffer.getInt(record + RECORD_LENGTH_OFFSET);
+            if (e < 0 || e >= entries || length < 0 || length > redoBytes - position - RECORD_HEADER_SIZE)
+            {
+                throw corrupt(logIndex, "record@" + position, e + "/" + buffer.getInt(record + RECORD_OFFSET_OFFSET) + "/" + length);
+            }
+            if (n == found.length)
+            {
+                found = java.util.Arrays.copyOf(found, n * 2);
+            }
+            found[n++] = record;
+            position += RECORD_HEADER_SIZE + align8(length);
+        }
+        return java.util.Arrays.copyOf(found, n);
+    }
+
+    /** Copies a record's bytes into its object's payload, after checking they fit the object. */
+    private void apply(final int logIndex, final int record, final int header, final int size)
+    {
+        final int offset = buffer.getInt(record + RECORD_OFFSET_OFFSET);
+        final int length = buffer.getInt(record + RECORD_LENGTH_OFFSET);
+        if (offset < 0 || offset > size - length)
+        {
+            throw corrupt(logIndex, "record@" + (record - logOffset(logIndex)) + ".offset", offset + "+" + length + " in " + size);
+        }
+        buffer.putBytes(header + OBJECT_HEADER_SIZE + offset, buffer, record + RECORD_HEADER_SIZE, length);
+    }
+
+    /**
+     * SEQUENTIAL, ACTIVE: restores the before-images, newest first. The dead transaction still
+     * holds the exclusive lock of every object it listed as written (it locked before listing, and
+     * the lock table's recovery runs after this step), so nobody else wrote them since.
+     */
+    private String undo(final int logIndex, final int log, final long[] handles, final int[] headers, final int[] sizes)
+    {
+        final int[] records = records(logIndex, log, handles.length);
+        int restored = 0;
+        for (int k = records.length - 1; k >= 0; k--)
+        {
+            final int e = buffer.getInt(records[k] + RECORD_ENTRY_OFFSET);
+            if (headers[e] >= 0)
+            {
+                apply(logIndex, records[k], headers[e], sizes[e]);
+                restored++;
+            }
+        }
+        return "undone (" + restored + " before-images restored)";
+    }
+
+    /**
+     * SEQUENTIAL, COMMITTING: the writes in place are final; stamps the written objects' version
+     * words, publishes the allocations, does the frees (each idempotent: a handle no longer live
+     * was freed already).
+     */
+    private String finishSequential(final long commitTs, final long[] handles, final int[] flags, final int[] headers,
+        final int ownerSlot)
+    {
+        int freed = 0;
+        for (int e = 0; e < handles.length; e++)
+        {
+            if (headers[e] < 0)
+            {
+                continue;
+            }
+            if ((flags[e] & FLAG_FREED) != 0)
+            {
+                pool.free(handles[e]);
+                freed++;
+                continue;
+            }
+            if ((flags[e] & FLAG_ALLOCATED) != 0 && pool.ownerSlot(handles[e]) == ownerSlot)
+            {
+                pool.publish(handles[e]);
+            }
+            buffer.putLongRelease(headers[e] + OBJECT_VERSION_OFFSET, committed(commitTs));
+        }
+        return "finished at ts " + commitTs + " (writes in place kept, " + freed + " freed)";
     }
 
     static int align8(final int length)

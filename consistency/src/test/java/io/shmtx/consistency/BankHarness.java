@@ -55,9 +55,18 @@ final class BankHarness implements AutoCloseable
      */
     BankHarness(final Path file, final int accounts)
     {
+        this(file, accounts, ConsistencyModel.RELEASE);
+    }
+
+    /**
+     * Makes a bank of {@code accounts} accounts in a new region at {@code file} whose model is
+     * {@code model} (the workers follow the region's model).
+     */
+    BankHarness(final Path file, final int accounts, final ConsistencyModel model)
+    {
         this.file = file;
         this.accounts = accounts;
-        this.shm = SharedMemory.open(file, config());
+        this.shm = SharedMemory.open(file, config(model));
         this.handles = new long[accounts];
         final long directory = shm.allocate(accounts * Long.BYTES);
         for (int a = 0; a < accounts; a++)
@@ -78,7 +87,7 @@ final class BankHarness implements AutoCloseable
 
     private static long countTransactions(final String recovery)
     {
-        return recovery.split("rolled (back|forward)", -1).length - 1;
+        return recovery.split("rolled (back|forward)|undone|finished at", -1).length - 1;
     }
 
     /**
@@ -104,7 +113,14 @@ final class BankHarness implements AutoCloseable
     /** The configuration of the bank's region, the same in every process. */
     static SharedMemoryConfig config()
     {
+        return config(ConsistencyModel.RELEASE);
+    }
+
+    /** The configuration of a new bank region under {@code model}. */
+    static SharedMemoryConfig config(final ConsistencyModel model)
+    {
         return SharedMemoryConfig.builder()
+            .model(model)
             .processSlots(24)
             .logsPerProcess(4)
             .pool(PoolConfig.builder().tier(64, 4096).tier(1024, 64).build())

@@ -36,25 +36,35 @@ class CommitCrashTest
         temp.close();
     }
 
-    @ParameterizedTest(name = "death at step {0}, occurrence {1}: committed={2}")
+    @ParameterizedTest(name = "{0}: death at step {1}, occurrence {2}: committed={3}")
     @CsvSource({
-        "1, 1, false",  // ACTIVE, nothing locked
-        "2, 1, false",  // one object locked
-        "2, 2, false",  // two objects locked
-        "3, 1, false",  // all locked, reads validated, not COMMITTING
-        "4, 1, true",   // COMMITTING, nothing applied
-        "5, 1, true",   // one redo record applied
-        "5, 3, true",   // three applied
-        "6, 1, true",   // all applied, all still locked
-        "7, 1, true",   // one object released
-        "7, 3, true",   // three released
-        "8, 1, true",   // all released, free not done
-        "9, 1, true",   // free done, log not IDLE
+        "RELEASE, 1, 1, false",     // ACTIVE, nothing locked
+        "RELEASE, 2, 1, false",     // one object locked
+        "RELEASE, 2, 2, false",     // two objects locked
+        "RELEASE, 3, 1, false",     // all locked, reads validated, not COMMITTING
+        "RELEASE, 4, 1, true",      // COMMITTING, nothing applied
+        "RELEASE, 5, 1, true",      // one redo record applied
+        "RELEASE, 5, 3, true",      // three applied
+        "RELEASE, 6, 1, true",      // all applied, all still locked
+        "RELEASE, 7, 1, true",      // one object released
+        "RELEASE, 7, 3, true",      // three released
+        "RELEASE, 8, 1, true",      // all released, free not done
+        "RELEASE, 9, 1, true",      // free done, log not IDLE
+        "SEQUENTIAL, 10, 1, false", // first undo record written, its write not made
+        "SEQUENTIAL, 10, 2, false", // one write in place made, the second's record written
+        "SEQUENTIAL, 10, 3, false", // two writes in place
+        "SEQUENTIAL, 1, 1, false",  // every write in place made, not committing
+        "SEQUENTIAL, 4, 1, true",   // COMMITTING: writes final, no version stamped
+        "SEQUENTIAL, 7, 1, true",   // one version stamped
+        "SEQUENTIAL, 7, 3, true",   // three stamped
+        "SEQUENTIAL, 8, 1, true",   // all stamped, allocation published, free not done
+        "SEQUENTIAL, 9, 1, true",   // free done, log not IDLE, locks held
     })
-    void recoveryLeavesAllOrNothing(final int step, final int occurrence, final boolean committed) throws Exception
+    void recoveryLeavesAllOrNothing(final ConsistencyModel model, final int step, final int occurrence, final boolean committed)
+        throws Exception
     {
         final Path file = temp.newPath("crash");
-        final SharedMemoryConfig config = SharedMemoryTest.config().build();
+        final SharedMemoryConfig config = SharedMemoryTest.config().model(model).build();
         try (SharedMemory survivor = SharedMemory.open(file, config))
         {
             final long x = survivor.allocate(8);

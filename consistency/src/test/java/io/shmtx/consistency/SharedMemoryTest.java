@@ -283,7 +283,7 @@ class SharedMemoryTest
             final long c = shm.allocate(8);
             final TransactionTooLargeException bytes = assertThrows(TransactionTooLargeException.class,
                 () -> shm.transact(tx -> tx.putBytes(a, 0, new byte[100], 0, 100)));
-            assertTrue(bytes.getMessage().contains("64-byte redo capacity"), bytes.getMessage());
+            assertTrue(bytes.getMessage().contains("64-byte record capacity"), bytes.getMessage());
             final TransactionTooLargeException objects = assertThrows(TransactionTooLargeException.class, () -> shm.transact(tx ->
             {
                 tx.putLong(a, 0, 1);

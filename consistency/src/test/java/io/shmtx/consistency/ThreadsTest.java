@@ -9,7 +9,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import io.shmtx.deadlock.LockPolicy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Threads of one process racing transfers between a few accounts while another thread audits:
@@ -28,10 +31,11 @@ class ThreadsTest
         temp.close();
     }
 
-    @Test
-    void racingTransfersKeepTheTotalAndAuditsSeeIt() throws Exception
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"RELEASE, WAIT_DIE", "SEQUENTIAL, WAIT_DIE", "SEQUENTIAL, WOUND_WAIT", "SEQUENTIAL, NO_WAIT", "SEQUENTIAL, TIMEOUT"})
+    void racingTransfersKeepTheTotalAndAuditsSeeIt(final ConsistencyModel model, final LockPolicy policy) throws Exception
     {
-        try (SharedMemory shm = SharedMemory.open(temp.newPath("threads"), SharedMemoryTest.config().build()))
+        try (SharedMemory shm = SharedMemory.open(temp.newPath("threads"), SharedMemoryTest.config().model(model).lockPolicy(policy).build()))
         {
             final long[] accounts = new long[ACCOUNTS];
             for (int a = 0; a < ACCOUNTS; a++)
