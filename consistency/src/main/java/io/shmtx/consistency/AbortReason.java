@@ -12,6 +12,8 @@ public enum AbortReason
     LOCKED,
     /** An object was locked by a transaction whose process is dead; recovery ran, the attempt is retried. */
     OWNER_DEAD,
+    /** CAUSAL: the pool had no block for an older version a running snapshot still needs; retried once readers move on. */
+    HISTORY_FULL,
     /** SEQUENTIAL, WAIT_DIE: a younger transaction asked for a lock an older one holds. */
     DIED,
     /** SEQUENTIAL, WOUND_WAIT: an older transaction asked for a lock this one holds. */

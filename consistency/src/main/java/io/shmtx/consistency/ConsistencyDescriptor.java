@@ -36,6 +36,7 @@ import org.agrona.concurrent.AtomicBuffer;
  *  |   switch owner: token of the process switching, 0 if none     | 72
  *  |   switches completed                                          | 80
  *  |   switches that timed out or whose switcher died              | 88
+ *  |   history blocks linked and not yet freed (CAUSAL versions)   | 96
  *  +---------------------------------------------------------------+
  *  |   log 0 (slot 0, log 0) | log 1 (slot 0, log 1) | ...         | 128
  *  |   log for (slot s, log k) at 128 + (s * logsPerSlot + k) * logSize
@@ -58,13 +59,16 @@ import org.agrona.concurrent.AtomicBuffer;
  *                        a sequence (transactions that wrote) above it
  *   8  model word        the model word the running transaction began under (0: none running);
  *                        kept while the log is ACTIVE or COMMITTING (recovery reads the model)
- *  16  snapshot ts       region clock value the transaction reads at
+ *  16  snapshot pin      CAUSAL: the snapshot the running transaction reads at, 0 if none
+ *                        (history a pin may need is kept, see {@link CausalHistory})
  *  24  commit ts         written before the state turns COMMITTING
  *  32  object count      entries used in the object table (int)
  *  36  redo bytes        bytes used in the redo area (int)
- *  64  object table      maxObjects entries of 16 bytes: handle (long), flags (int), reserved (int)
- *  64 + 16 * maxObjects  redo area: records of [entry index int][offset int][length int][pad int]
- *                        followed by length bytes, padded to 8
+ *  64  object table      maxObjects entries of 32 bytes: handle (long), flags (int), reserved (int),
+ *                        history block the commit links (long, CAUSAL), reserved (long)
+ *  64 + 32 * maxObjects  record area: records of [entry index int][offset int][length int][pad int]
+ *                        followed by length bytes, padded to 8: redo records (RELEASE, CAUSAL) or
+ *                        undo records holding the bytes a write in place replaced (SEQUENTIAL)
  * </pre>
  * The object table lists every object the transaction writes, frees or allocates (never the
  * objects it only reads): what recovery needs to find the version locks the transaction may hold.
@@ -72,7 +76,8 @@ import org.agrona.concurrent.AtomicBuffer;
  * <h2>Object header (first {@value #OBJECT_HEADER_SIZE} bytes of the pool block's payload)</h2>
  * <pre>
  *   0  version word   (see below)
- *   8  history handle newest older version for CAUSAL; 0 (not used yet)
+ *   8  history handle newest older version (CAUSAL), 0 if none: a pool block laid out as
+ *                     [ts of its value][next older handle][size int][tag "TXHI"][payload]
  *  16  size           payload bytes the object was allocated with (int)
  *  20  tag            {@link #OBJECT_TAG}: marks a block made by this module
  *  24  payload ...
@@ -94,7 +99,7 @@ public final class ConsistencyDescriptor
     /** Section magic, "SHMTXCON". */
     public static final long MAGIC = 0x53484D5458434F4EL;
     /** Layout version. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
@@ -118,6 +123,8 @@ public final class ConsistencyDescriptor
     public static final int SWITCHES_OFFSET = SWITCH_OWNER_OFFSET + SIZE_OF_LONG;
     /** Offset of the count of switches that failed (timed out, or their switcher died). */
     public static final int SWITCH_FAILURES_OFFSET = SWITCHES_OFFSET + SIZE_OF_LONG;
+    /** Offset of the count of history blocks alive. */
+    public static final int VERSIONS_ALIVE_OFFSET = SWITCH_FAILURES_OFFSET + SIZE_OF_LONG;
     /** Offset of the first log. */
     public static final int LOGS_OFFSET = 128;
 
@@ -136,11 +143,13 @@ public final class ConsistencyDescriptor
     /** Log: first object table entry. */
     public static final int LOG_OBJECTS_OFFSET = 64;
     /** Size of an object table entry. */
-    public static final int LOG_ENTRY_SIZE = 16;
+    public static final int LOG_ENTRY_SIZE = 32;
     /** Entry: handle. */
     public static final int ENTRY_HANDLE_OFFSET = 0;
     /** Entry: flags ({@link #FLAG_WRITTEN}, {@link #FLAG_ALLOCATED}, {@link #FLAG_FREED}). */
     public static final int ENTRY_FLAGS_OFFSET = SIZE_OF_LONG;
+    /** Entry: the history block this commit links to the object (CAUSAL), 0 if none. */
+    public static final int ENTRY_HISTORY_OFFSET = 2 * SIZE_OF_LONG;
     /** Size of a redo record's header. */
     public static final int RECORD_HEADER_SIZE = 16;
     /** Record: index of its object table entry. */
@@ -176,6 +185,17 @@ public final class ConsistencyDescriptor
     public static final int OBJECT_HEADER_SIZE = OBJECT_TAG_OFFSET + SIZE_OF_INT;
     /** Object tag, "TXOB". */
     public static final int OBJECT_TAG = 0x54584F42;
+
+    /** History block: commit timestamp of the value it holds. */
+    public static final int HISTORY_TS_OFFSET = 0;
+    /** History block: the next older history block, 0 if none. */
+    public static final int HISTORY_NEXT_OFFSET = SIZE_OF_LONG;
+    /** History block: payload size (int). */
+    public static final int HISTORY_SIZE_OFFSET = OBJECT_SIZE_OFFSET;
+    /** History block: tag (int). */
+    public static final int HISTORY_TAG_OFFSET = OBJECT_TAG_OFFSET;
+    /** History block tag, "TXHI". */
+    public static final int HISTORY_TAG = 0x54584849;
 
     /** Version word: lock bit. */
     public static final long LOCK_BIT = 1L << 15;

@@ -3,9 +3,8 @@ package io.shmtx.consistency;
 /**
  * The consistency model transactions run under, one for the whole region at a time.
  *
- * <p>This version implements {@link #RELEASE}; {@link #SEQUENTIAL} and {@link #CAUSAL} are
- * named so that regions and configurations can refer to them, and are refused by
- * {@link SharedMemoryConfig.Builder#build()} until they are built.
+ * <p>Every process follows the region's model; {@link SharedMemory#switchModel} changes it at run
+ * time. See the README's "Using transactions" for what each guarantees and costs.
  */
 public enum ConsistencyModel
 {
@@ -24,17 +23,17 @@ public enum ConsistencyModel
 
     /**
      * Reads from a snapshot fixed at begin, new versions at commit: causal consistency with
-     * atomic visibility. Not implemented yet.
+     * atomic visibility (snapshot isolation: a write-write conflict aborts the later committer).
      */
     CAUSAL;
 
     /**
      * Whether this version of the library can run transactions under the model.
      *
-     * @return {@code true} for {@link #SEQUENTIAL} and {@link #RELEASE}.
+     * @return {@code true} for every model of this version.
      */
     public boolean implemented()
     {
-        return this != CAUSAL;
+        return true;
     }
 }

@@ -638,6 +638,11 @@ public final class SharedMemory implements AutoCloseable
         modelSwitch.removeListener(listener);
     }
 
+    long versionsAlive()
+    {
+        return logs.history.versionsAlive();
+    }
+
     ModelSwitch modelSwitch()
     {
         return modelSwitch;

@@ -74,6 +74,7 @@ public final class Tx implements AutoCloseable
     /** SEQUENTIAL: the lock table's exclusive lock on the object is held. */
     private static final int EXCLUSIVE = 128;
     private static final int SEQUENTIAL = ConsistencyModel.SEQUENTIAL.ordinal();
+    private static final int CAUSAL = ConsistencyModel.CAUSAL.ordinal();
     private static final long NONE = -1;
     private static final int SPINS_BEFORE_PROBE = 256;
     private static final int INITIAL_OBJECTS = 16;
@@ -112,6 +113,9 @@ public final class Tx implements AutoCloseable
     private int model;
     /** SEQUENTIAL: this thread's lock-table transaction (kept across transactions: renewed, or restarted for a retry). */
     private Txn txn;
+    private final CausalHistory history;
+    /** CAUSAL commit: the other logs' pins. */
+    private final long[] pins;
     private boolean readOnly;
     private boolean managed;
     private long snapshot;
@@ -121,6 +125,8 @@ public final class Tx implements AutoCloseable
     private int[] headers = new int[INITIAL_OBJECTS];
     private int[] sizes = new int[INITIAL_OBJECTS];
     private long[] seen = new long[INITIAL_OBJECTS];
+    /** CAUSAL: the history block this commit made for the object, 0 if none. */
+    private long[] made = new long[INITIAL_OBJECTS];
     private int[] flags = new int[INITIAL_OBJECTS];
     private int[] entries = new int[INITIAL_OBJECTS];
     private int count;
@@ -152,6 +158,8 @@ public final class Tx implements AutoCloseable
         this.log = logs.logOffset(logIndex);
         this.redoBase = log + logs.redoOffset;
         this.modelSwitch = shm.modelSwitch();
+        this.history = logs.history;
+        this.pins = new long[logs.logCount()];
     }
 
     // ------------------------------------------------------------------ life cycle (package)
@@ -179,6 +187,10 @@ public final class Tx implements AutoCloseable
                 modelSwitch.leave(log);
                 throw ex;
             }
+        }
+        else if (model == CAUSAL)
+        {
+            this.snapshot = history.pin(log);
         }
         else
         {
@@ -277,14 +289,27 @@ public final class Tx implements AutoCloseable
             return;
         }
         shm.commitHook(SharedMemory.HOOK_ACTIVE);
-        lockWriteSet();
-        final long commitTs = region.nextTimestamp();
-        if (commitTs != snapshot + 1)
+        if (model == CAUSAL)
         {
-            validateReads();
+            // pending (0) before the locks, the timestamp after them: a reader meeting a lock waits while pending
+            buffer.putLong(log + LOG_COMMIT_TS_OFFSET, 0);
+            lockWriteSet();
+            final long commitTs = region.nextTimestamp();
+            buffer.putLongVolatile(log + LOG_COMMIT_TS_OFFSET, commitTs);
+            shm.commitHook(SharedMemory.HOOK_VALIDATED);
+            publish(commitTs, keepHistory(commitTs));
         }
-        shm.commitHook(SharedMemory.HOOK_VALIDATED);
-        publish(commitTs);
+        else
+        {
+            lockWriteSet();
+            final long commitTs = region.nextTimestamp();
+            if (commitTs != snapshot + 1)
+            {
+                validateReads();
+            }
+            shm.commitHook(SharedMemory.HOOK_VALIDATED);
+            publish(commitTs, Long.MAX_VALUE);
+        }
         commits++;
     }
 
@@ -398,6 +423,15 @@ public final class Tx implements AutoCloseable
             return buffer.getLong(at);
         }
         final int f = flags[i];
+        if (model == CAUSAL && (f & FLAG_ALLOCATED) == 0)
+        {
+            readAtSnapshot(i, offset, Long.BYTES, scratch, 0);
+            if ((f & FLAG_WRITTEN) != 0)
+            {
+                overlay(i, offset, Long.BYTES, scratch, 0);
+            }
+            return scratch.getLong(0);
+        }
         if ((f & (FLAG_WRITTEN | FLAG_ALLOCATED)) == 0)
         {
             return readLong(i, at);
@@ -432,7 +466,7 @@ public final class Tx implements AutoCloseable
         {
             return buffer.getInt(at);
         }
-        readInto(i, at, Integer.BYTES, scratch, 0);
+        read(i, at, offset, Integer.BYTES, scratch, 0);
         if ((f & FLAG_WRITTEN) != 0)
         {
             overlay(i, offset, Integer.BYTES, scratch, 0);
@@ -467,7 +501,7 @@ public final class Tx implements AutoCloseable
             buffer.getBytes(at, wrapper, dstOff, length);
             return;
         }
-        readInto(i, at, length, wrapper, dstOff);
+        read(i, at, offset, length, wrapper, dstOff);
         if ((flags[i] & FLAG_WRITTEN) != 0)
         {
             overlay(i, offset, length, wrapper, dstOff);
@@ -644,6 +678,7 @@ public final class Tx implements AutoCloseable
         headers[i] = header;
         sizes[i] = size;
         seen[i] = NONE;
+        made[i] = 0;
         flags[i] = 0;
         entries[i] = -1;
         insert(handle, i);
@@ -673,6 +708,7 @@ public final class Tx implements AutoCloseable
         headers = java.util.Arrays.copyOf(headers, n);
         sizes = java.util.Arrays.copyOf(sizes, n);
         seen = java.util.Arrays.copyOf(seen, n);
+        made = java.util.Arrays.copyOf(made, n);
         flags = java.util.Arrays.copyOf(flags, n);
         entries = java.util.Arrays.copyOf(entries, n);
         table = new int[n * 2];
@@ -714,6 +750,7 @@ public final class Tx implements AutoCloseable
             final int at = log + LOG_OBJECTS_OFFSET + e * LOG_ENTRY_SIZE;
             buffer.putLong(at + ENTRY_HANDLE_OFFSET, handles[i]);
             buffer.putInt(at + ENTRY_FLAGS_OFFSET, flag);
+            buffer.putLong(at + ENTRY_HISTORY_OFFSET, 0);
             buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, written);
             if (e == 0)
             {
@@ -816,6 +853,110 @@ public final class Tx implements AutoCloseable
         }
     }
 
+    private void read(final int i, final int at, final int offset, final int length, final AtomicBuffer dst, final int dstOff)
+    {
+        if (model == CAUSAL)
+        {
+            readAtSnapshot(i, offset, length, dst, dstOff);
+        }
+        else
+        {
+            readInto(i, at, length, dst, dstOff);
+        }
+    }
+
+    /**
+     * CAUSAL: the bytes of object {@code i} as of the snapshot (see {@link CausalHistory}): in
+     * place, or from the history chain; waits only for a commit in progress that belongs to the
+     * snapshot (or recovers its dead committer).
+     */
+    private void readAtSnapshot(final int i, final int offset, final int length, final AtomicBuffer dst, final int dstOff)
+    {
+        final int header = headers[i];
+        final int at = header + OBJECT_HEADER_SIZE + offset;
+        for (int spins = 0; ; spins++)
+        {
+            final long v1 = buffer.getLongVolatile(header);
+            final long valueTs = v1 >>> TS_SHIFT;
+            if ((v1 & LOCK_BIT) == 0)
+            {
+                if (valueTs <= snapshot)
+                {
+                    buffer.getBytes(at, dst, dstOff, length);
+                    VarHandle.loadLoadFence();
+                    if (buffer.getLongVolatile(header) == v1)
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                readHistory(i, offset, length, dst, dstOff, v1);
+                return;
+            }
+            final int locker = checkedLocker(handles[i], v1);
+            final long committing = buffer.getLongVolatile(logs.logOffset(locker) + LOG_COMMIT_TS_OFFSET);
+            if (buffer.getLongVolatile(header) != v1)
+            {
+                continue;
+            }
+            if (committing <= snapshot)
+            {
+                awaitCommit(locker, spins); // its timestamp is pending (0), or its value belongs to this snapshot
+                continue;
+            }
+            if (valueTs > snapshot || history.newestTs(header) == valueTs)
+            {
+                readHistory(i, offset, length, dst, dstOff, v1); // older than the value in place, or linked: in the chain
+                return;
+            }
+            buffer.getBytes(at, dst, dstOff, length);
+            VarHandle.loadLoadFence();
+            if (buffer.getLongVolatile(header) == v1 && history.newestTs(header) != valueTs)
+            {
+                return; // the committer links the value it replaces before it writes in place: not begun
+            }
+        }
+    }
+
+    private void readHistory(final int i, final int offset, final int length, final AtomicBuffer dst, final int dstOff,
+        final long word)
+    {
+        if (history.readAt(headers[i], handles[i], snapshot, offset, length, dst, dstOff) != 0)
+        {
+            throw new ConsistencyException(file, "object " + Handles.toString(handles[i]) + " has no value at or before"
+                + " snapshot " + snapshot + " (its value is from " + (word >>> TS_SHIFT) + " and no older one is kept):"
+                + " its handle was not reached through this transaction's snapshot");
+        }
+    }
+
+    private int checkedLocker(final long handle, final long word)
+    {
+        final int locker = locker(word) - 1;
+        if (locker < 0 || locker >= logs.logCount())
+        {
+            throw new ConsistencyException(file, "object " + Handles.toString(handle) + " has version word 0x"
+                + Long.toHexString(word) + " naming log " + locker + ", outside the " + logs.logCount() + " logs: corrupt");
+        }
+        return locker;
+    }
+
+    /** A commit of log {@code locker} is in progress: spin, then back off, recovering its process if it died. */
+    private void awaitCommit(final int locker, final int spins)
+    {
+        if (spins < SPINS_BEFORE_PROBE)
+        {
+            Thread.onSpinWait();
+            return;
+        }
+        final int slot = logs.slotOf(locker);
+        if ((spins & 63) == 0 && slot != region.slot() && !region.isAlive(slot))
+        {
+            region.recoverDeadSlots();
+            return;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000);
+    }
+
     private void seen(final int i, final long version)
     {
         final long before = seen[i];
@@ -849,12 +990,7 @@ public final class Tx implements AutoCloseable
     /** An object is locked by another transaction: recover its owner if dead, then abort this attempt. */
     private void lockedBy(final long handle, final long word)
     {
-        final int locker = locker(word) - 1;
-        if (locker < 0 || locker >= logs.logCount())
-        {
-            throw new ConsistencyException(file, "object " + Handles.toString(handle) + " has version word 0x"
-                + Long.toHexString(word) + " naming log " + locker + ", outside the " + logs.logCount() + " logs: corrupt");
-        }
+        final int locker = checkedLocker(handle, word);
         final int slot = logs.slotOf(locker);
         if (slot != region.slot() && !region.isAlive(slot))
         {
@@ -917,11 +1053,15 @@ public final class Tx implements AutoCloseable
     private void lock(final int i)
     {
         final int header = headers[i];
-        final boolean blind = (flags[i] & READ) == 0;
+        final boolean blind = (flags[i] & READ) == 0; // always under CAUSAL: its reads record no version
         long expected = blind ? buffer.getLongVolatile(header) : seen[i];
         if ((expected & LOCK_BIT) != 0)
         {
             lockedBy(handles[i], expected);
+        }
+        if (model == CAUSAL && (expected >>> TS_SHIFT) > snapshot)
+        {
+            abort(AbortReason.CONFLICT, handles[i], "written by a transaction that committed after this one's snapshot");
         }
         if (!buffer.compareAndSetLong(header, expected, locked(expected, logIndex)))
         {
@@ -959,12 +1099,23 @@ public final class Tx implements AutoCloseable
         }
     }
 
-    private void publish(final long commitTs)
+    /**
+     * From the commit record on (RELEASE, CAUSAL): links the history made, applies the redo
+     * records, trims history no pin at or above {@code minPin} needs, releases, frees.
+     */
+    private void publish(final long commitTs, final long minPin)
     {
         buffer.putLong(log + LOG_COMMIT_TS_OFFSET, commitTs);
         buffer.putInt(log + LOG_REDO_BYTES_OFFSET, redoUsed);
         buffer.putLongRelease(log + LOG_STATE_OFFSET, (sequence << 8) | STATE_COMMITTING);
         shm.commitHook(SharedMemory.HOOK_COMMITTING);
+        for (int i = 0; i < count; i++)
+        {
+            if (made[i] != 0)
+            {
+                history.link(headers[i], made[i], region.slot());
+            }
+        }
         int position = 0;
         while (position < redoUsed)
         {
@@ -994,6 +1145,7 @@ public final class Tx implements AutoCloseable
             }
             else if ((f & LOCKED) != 0)
             {
+                history.trim(headers[i], made[i] != 0 ? commitTs : seen[i] >>> TS_SHIFT, minPin);
                 buffer.putLongRelease(headers[i], word);
                 shm.commitHook(SharedMemory.HOOK_RELEASED_ONE);
             }
@@ -1003,12 +1155,46 @@ public final class Tx implements AutoCloseable
         {
             if ((flags[i] & FLAG_FREED) != 0)
             {
+                history.freeChain(headers[i]);
                 pool.free(handles[i]); // still locked: a transaction that meets it aborts, and its retry finds the handle stale
             }
         }
         shm.commitHook(SharedMemory.HOOK_FREED);
         clearLog();
         end(ENDED);
+    }
+
+    /**
+     * CAUSAL, write set locked: copies each value a pin still needs into a new history block
+     * (recorded in the log entry, linked after the commit record).
+     *
+     * @return the smallest pin of the other logs, for trimming.
+     */
+    private long keepHistory(final long commitTs)
+    {
+        final int n = history.collectPins(logIndex, pins);
+        for (int i = 0; i < count; i++)
+        {
+            final int f = flags[i];
+            if ((f & (LOCKED | FLAG_WRITTEN | FLAG_FREED)) == (LOCKED | FLAG_WRITTEN)
+                && CausalHistory.needed(pins, n, seen[i] >>> TS_SHIFT, commitTs))
+            {
+                final long block;
+                try
+                {
+                    block = history.copy(headers[i], sizes[i], seen[i] >>> TS_SHIFT);
+                }
+                catch (final io.shmtx.pool.PoolExhaustedException ex)
+                {
+                    // old snapshots hold the pool's memory: wait for them (retry with back-off) rather than lose a value they need
+                    abort(AbortReason.HISTORY_FULL, handles[i], "no pool block for the version a snapshot still needs: " + ex.getMessage());
+                    return 0;
+                }
+                made[i] = block;
+                buffer.putLong(log + LOG_OBJECTS_OFFSET + entries[i] * LOG_ENTRY_SIZE + ENTRY_HISTORY_OFFSET, block);
+            }
+        }
+        return CausalHistory.minPin(pins, n);
     }
 
     private int objectOfEntry(final int e)
@@ -1183,6 +1369,10 @@ public final class Tx implements AutoCloseable
                 {
                     pool.publish(handles[i]);
                 }
+                else
+                {
+                    history.freeChain(headers[i]); // left by a CAUSAL epoch: no snapshot can need it now
+                }
                 buffer.putLongRelease(headers[i], word);
                 shm.commitHook(SharedMemory.HOOK_RELEASED_ONE);
             }
@@ -1192,6 +1382,7 @@ public final class Tx implements AutoCloseable
         {
             if ((flags[i] & FLAG_FREED) != 0)
             {
+                history.freeChain(headers[i]);
                 pool.free(handles[i]); // under its exclusive lock: a transaction that gets it next finds the handle stale
             }
         }
@@ -1243,6 +1434,11 @@ public final class Tx implements AutoCloseable
             {
                 buffer.putLongRelease(headers[i], seen[i]);
             }
+            if (made[i] != 0)
+            {
+                pool.free(made[i]); // unlinked: a rollback comes before the commit record
+                made[i] = 0;
+            }
         }
         if (written > 0)
         {
@@ -1286,6 +1482,10 @@ public final class Tx implements AutoCloseable
         redoUsed = 0;
         lastRecord = -1;
         status = how;
+        if (model == CAUSAL)
+        {
+            history.unpin(log);
+        }
         modelSwitch.leave(log);
     }
 

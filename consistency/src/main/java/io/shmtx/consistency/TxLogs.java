@@ -80,7 +80,11 @@ final class TxLogs
         this.redoCapacity = buffer.getInt(base + REDO_CAPACITY_OFFSET);
         this.redoOffset = ConsistencyDescriptor.redoOffset(maxObjects);
         this.tierPayload = tierPayload;
+        this.history = new CausalHistory(region, pool, this);
     }
+
+    /** The history chains and pins (CAUSAL). */
+    final CausalHistory history;
 
     int logOffset(final int logIndex)
     {
@@ -108,21 +112,29 @@ final class TxLogs
      */
     int objectHeader(final long handle)
     {
+        final int header = liveOffset(handle);
+        if (header >= 0)
+        {
+            checkObject(handle, header);
+        }
+        return header;
+    }
+
+    /** The payload offset of a live block, or -1 when the handle is no longer live. */
+    int liveOffset(final long handle)
+    {
         if (!pool.isLive(handle))
         {
             return -1;
         }
-        final int header;
         try
         {
-            header = pool.payloadOffset(handle);
+            return pool.payloadOffset(handle);
         }
         catch (final io.shmtx.pool.HandleException ex)
         {
             return -1; // freed in between
         }
-        checkObject(handle, header);
-        return header;
     }
 
     /**
@@ -159,6 +171,7 @@ final class TxLogs
     String recover(final int logIndex, final int ownerSlot)
     {
         final int log = logOffset(logIndex);
+        buffer.putLongRelease(log + LOG_SNAPSHOT_OFFSET, 0); // a dead reader's pin keeps no history
         final long stateWord = buffer.getLongVolatile(log + LOG_STATE_OFFSET);
         final int state = (int)(stateWord & 0xFF);
         if (state == STATE_IDLE)
@@ -185,11 +198,13 @@ final class TxLogs
         final int[] headers = new int[count];
         final int[] sizes = new int[count];
         final boolean[] mine = new boolean[count];
+        final long[] made = new long[count];
         for (int e = 0; e < count; e++)
         {
             final int entry = log + LOG_OBJECTS_OFFSET + e * LOG_ENTRY_SIZE;
             handles[e] = buffer.getLong(entry + ENTRY_HANDLE_OFFSET);
             flags[e] = buffer.getInt(entry + ENTRY_FLAGS_OFFSET);
+            made[e] = buffer.getLong(entry + ENTRY_HISTORY_OFFSET);
             if ((flags[e] & ~(FLAG_WRITTEN | FLAG_ALLOCATED | FLAG_FREED)) != 0 || flags[e] == 0)
             {
                 throw corrupt(logIndex, "entry[" + e + "].flags", flags[e]);
@@ -217,8 +232,9 @@ final class TxLogs
         else
         {
             done = state == STATE_ACTIVE
-                ? rollBack(handles, flags, headers, mine, ownerSlot)
-                : rollForward(logIndex, log, commitTs, handles, flags, headers, sizes, mine, ownerSlot);
+                ? rollBack(handles, flags, headers, mine, ownerSlot) + dropHistory(made, ownerSlot)
+                : linkHistory(headers, mine, made, ownerSlot) + rollForward(logIndex, log, commitTs, handles, flags, headers, sizes,
+                    mine, ownerSlot);
         }
         buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, 0);
         buffer.putInt(log + LOG_REDO_BYTES_OFFSET, 0);
@@ -289,6 +305,7 @@ final class TxLogs
             }
             if ((flags[e] & FLAG_FREED) != 0)
             {
+                history.freeChain(headers[e]);
                 pool.free(handles[e]);
                 freed++;
             }
@@ -300,6 +317,36 @@ final class TxLogs
         }
         return "rolled forward at ts " + commitTs + " (" + applied + " redo records applied, " + released
             + " objects released with the new value, " + freed + " freed)";
+    }
+
+    /** CAUSAL, ACTIVE: the history blocks the commit made are not linked: free those still unpublished. */
+    private String dropHistory(final long[] made, final int ownerSlot)
+    {
+        int freed = 0;
+        for (final long block : made)
+        {
+            if (block != 0 && pool.isLive(block) && pool.ownerSlot(block) == ownerSlot)
+            {
+                pool.free(block);
+                freed++;
+            }
+        }
+        return freed == 0 ? "" : ", " + freed + " unlinked versions freed";
+    }
+
+    /** CAUSAL, COMMITTING: the history blocks the commit made are linked (published first) before any write in place. */
+    private String linkHistory(final int[] headers, final boolean[] mine, final long[] made, final int ownerSlot)
+    {
+        int linked = 0;
+        for (int e = 0; e < made.length; e++)
+        {
+            if (made[e] != 0 && headers[e] >= 0 && mine[e] && pool.isLive(made[e]))
+            {
+                history.link(headers[e], made[e], ownerSlot);
+                linked++;
+            }
+        }
+        return linked == 0 ? "" : linked + " versions linked, ";
     }
 
     /**
@@ -390,6 +437,7 @@ final class TxLogs
             }
             if ((flags[e] & FLAG_FREED) != 0)
             {
+                history.freeChain(headers[e]);
                 pool.free(handles[e]);
                 freed++;
                 continue;

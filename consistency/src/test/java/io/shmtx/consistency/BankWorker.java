@@ -43,8 +43,10 @@ public final class BankWorker
                 {
                     if (random.nextInt(5) == 0)
                     {
+                        final String[] under = new String[1];
                         final long total = shm.readOnly(tx ->
                         {
+                            under[0] = tx.model() + " epoch " + tx.epoch();
                             long sum = 0;
                             for (final long h : accounts)
                             {
@@ -54,7 +56,7 @@ public final class BankWorker
                         });
                         if (total != expected)
                         {
-                            System.out.println("BAD audit saw " + total + " instead of " + expected);
+                            System.out.println("BAD audit saw " + total + " instead of " + expected + " under " + under[0]);
                         }
                         counts[1]++;
                     }

@@ -50,6 +50,15 @@ class CommitCrashTest
         "RELEASE, 7, 3, true",      // three released
         "RELEASE, 8, 1, true",      // all released, free not done
         "RELEASE, 9, 1, true",      // free done, log not IDLE
+        "CAUSAL, 1, 1, false",      // as RELEASE, while an older snapshot is read: history made, linked, or not
+        "CAUSAL, 2, 2, false",
+        "CAUSAL, 3, 1, false",      // locked, timestamp taken, no history made yet
+        "CAUSAL, 4, 1, true",       // COMMITTING: history made, not linked
+        "CAUSAL, 5, 1, true",       // linked, one redo record applied
+        "CAUSAL, 6, 1, true",
+        "CAUSAL, 7, 1, true",
+        "CAUSAL, 8, 1, true",
+        "CAUSAL, 9, 1, true",
         "SEQUENTIAL, 10, 1, false", // first undo record written, its write not made
         "SEQUENTIAL, 10, 2, false", // one write in place made, the second's record written
         "SEQUENTIAL, 10, 3, false", // two writes in place
@@ -78,6 +87,7 @@ class CommitCrashTest
                 tx.putLong(root, 8, o);
                 return o;
             });
+            final OldSnapshot reader = model == ConsistencyModel.CAUSAL ? new OldSnapshot(survivor, x, y) : null;
             final SharedMemory victim = SharedMemory.open(file, config);
             final int victimSlot = victim.region().slot();
             final CountDownLatch dead = new CountDownLatch(1);
@@ -113,6 +123,18 @@ class CommitCrashTest
 
             final List<OwnerDeathReport> reports = recover(survivor, victimSlot);
             assertTrue(reports.stream().allMatch(OwnerDeathReport::completed), reports.toString());
+            if (reader != null)
+            {
+                assertEquals(START + "," + START, reader.finish(), "the older snapshot still reads its values (history linked or never used)");
+                survivor.transact(tx ->
+                {
+                    for (final long h : new long[] {x, y, root})
+                    {
+                        tx.putLong(h, 0, tx.getLong(h, 0)); // trims what no snapshot needs
+                    }
+                });
+                assertEquals(0, survivor.versionsAlive(), "no version left behind");
+            }
 
             final long[] state = survivor.readOnly(tx -> new long[] {tx.getLong(x, 0), tx.getLong(y, 0), tx.getLong(root, 0),
                 tx.getLong(root, 8)});
@@ -172,6 +194,43 @@ class CommitCrashTest
             survivor.transact(tx -> tx.putLong(x, 0, tx.getLong(x, 0) + 1));
             assertEquals(1, (long)survivor.readOnly(tx -> tx.getLong(x, 0)), "the dead transaction left nothing");
             assertEquals(List.of(Thread.currentThread().getName()), recoverers, "recovered by the transaction that met the lock");
+        }
+    }
+
+    /** A CAUSAL reader holding a snapshot from before the victim's transaction, on its own thread. */
+    private static final class OldSnapshot
+    {
+        private final CountDownLatch read = new CountDownLatch(1);
+        private final CountDownLatch again = new CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicReference<String> result = new java.util.concurrent.atomic.AtomicReference<>();
+        private final Thread thread;
+
+        OldSnapshot(final SharedMemory shm, final long x, final long y) throws InterruptedException
+        {
+            thread = new Thread(() ->
+            {
+                try (Tx tx = shm.begin())
+                {
+                    tx.getLong(x, 0);
+                    read.countDown();
+                    again.await();
+                    result.set(tx.getLong(x, 0) + "," + tx.getLong(y, 0));
+                    tx.commit();
+                }
+                catch (final Throwable ex)
+                {
+                    result.set(ex.toString());
+                }
+            }, "old snapshot");
+            thread.start();
+            assertTrue(read.await(10, TimeUnit.SECONDS));
+        }
+
+        String finish() throws InterruptedException
+        {
+            again.countDown();
+            thread.join();
+            return result.get();
         }
     }
 

@@ -32,7 +32,7 @@ class ThreadsTest
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"RELEASE, WAIT_DIE", "SEQUENTIAL, WAIT_DIE", "SEQUENTIAL, WOUND_WAIT", "SEQUENTIAL, NO_WAIT", "SEQUENTIAL, TIMEOUT"})
+    @CsvSource({"CAUSAL, WAIT_DIE", "RELEASE, WAIT_DIE", "SEQUENTIAL, WAIT_DIE", "SEQUENTIAL, WOUND_WAIT", "SEQUENTIAL, NO_WAIT", "SEQUENTIAL, TIMEOUT"})
     void racingTransfersKeepTheTotalAndAuditsSeeIt(final ConsistencyModel model, final LockPolicy policy) throws Exception
     {
         try (SharedMemory shm = SharedMemory.open(temp.newPath("threads"), SharedMemoryTest.config().model(model).lockPolicy(policy).build()))
