@@ -64,9 +64,11 @@ import org.agrona.concurrent.AtomicBuffer;
  *  24  commit ts         written before the state turns COMMITTING
  *  32  object count      entries used in the object table (int)
  *  36  redo bytes        bytes used in the redo area (int)
- *  64  object table      maxObjects entries of 32 bytes: handle (long), flags (int), reserved (int),
+ *  64  counters          16 longs, written by the log's thread only: commits, retried attempts,
+ *                        retry() waits, then aborts by {@link AbortReason} ordinal (region totals are sums)
+ * 192  object table      maxObjects entries of 32 bytes: handle (long), flags (int), reserved (int),
  *                        history block the commit links (long, CAUSAL), reserved (long)
- *  64 + 32 * maxObjects  record area: records of [entry index int][offset int][length int][pad int]
+ * 192 + 32 * maxObjects record area: records of [entry index int][offset int][length int][pad int]
  *                        followed by length bytes, padded to 8: redo records (RELEASE, CAUSAL) or
  *                        undo records holding the bytes a write in place replaced (SEQUENTIAL)
  * </pre>
@@ -99,7 +101,7 @@ public final class ConsistencyDescriptor
     /** Section magic, "SHMTXCON". */
     public static final long MAGIC = 0x53484D5458434F4EL;
     /** Layout version. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
@@ -140,8 +142,20 @@ public final class ConsistencyDescriptor
     public static final int LOG_OBJECT_COUNT_OFFSET = LOG_COMMIT_TS_OFFSET + SIZE_OF_LONG;
     /** Log: redo bytes in use. */
     public static final int LOG_REDO_BYTES_OFFSET = LOG_OBJECT_COUNT_OFFSET + SIZE_OF_INT;
+    /** Log: the counters (longs). */
+    public static final int LOG_COUNTERS_OFFSET = 64;
+    /** Counter: commits. */
+    public static final int COUNTER_COMMITS = 0;
+    /** Counter: aborted attempts run again by {@code transact}. */
+    public static final int COUNTER_RETRIES = 1;
+    /** Counter: {@code Tx.retry()} waits. */
+    public static final int COUNTER_RETRY_WAITS = 2;
+    /** Counter: the first abort counter (one per {@link AbortReason}, by ordinal). */
+    public static final int COUNTER_ABORTS = 3;
+    /** Counters per log. */
+    public static final int COUNTERS = 16;
     /** Log: first object table entry. */
-    public static final int LOG_OBJECTS_OFFSET = 64;
+    public static final int LOG_OBJECTS_OFFSET = LOG_COUNTERS_OFFSET + COUNTERS * SIZE_OF_LONG;
     /** Size of an object table entry. */
     public static final int LOG_ENTRY_SIZE = 32;
     /** Entry: handle. */

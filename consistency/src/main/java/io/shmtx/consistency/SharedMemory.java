@@ -471,10 +471,17 @@ public final class SharedMemory implements AutoCloseable
                 tx.rollBackIfRunning();
                 throw ex;
             }
+            if (tx.retryPending())
+            {
+                tx.awaitChange(); // Tx.retry(): a wait for a change, not a failed attempt
+                attempt--;
+                continue;
+            }
             if (attempt >= maxAttempts)
             {
                 throw new RetryLimitExceededException(file, tx.abortReason(), attempt, tx.abortDescription());
             }
+            tx.count(COUNTER_RETRIES);
             backOff(attempt);
         }
     }
@@ -641,6 +648,124 @@ public final class SharedMemory implements AutoCloseable
     long versionsAlive()
     {
         return logs.history.versionsAlive();
+    }
+
+    /**
+     * Transaction statistics of the region: model, epoch, switches, and the counters of every
+     * transaction log summed (every process, since the region was made).
+     *
+     * @return a snapshot.
+     */
+    public TxStats stats()
+    {
+        checkOpen();
+        final long[] sums = new long[COUNTERS];
+        for (int k = 0; k < logs.logCount(); k++)
+        {
+            final int counters = logs.logOffset(k) + LOG_COUNTERS_OFFSET;
+            for (int c = 0; c < COUNTERS; c++)
+            {
+                sums[c] += buffer.getLongVolatile(counters + c * Long.BYTES);
+            }
+        }
+        final java.util.Map<AbortReason, Long> aborts = new java.util.EnumMap<>(AbortReason.class);
+        for (final AbortReason reason : AbortReason.values())
+        {
+            aborts.put(reason, sums[COUNTER_ABORTS + reason.ordinal()]);
+        }
+        final long word = modelSwitch.inForce();
+        final int base = logs.base();
+        return new TxStats(ConsistencyModel.values()[ConsistencyDescriptor.model(word)], ConsistencyDescriptor.epoch(word),
+            buffer.getLongVolatile(base + SWITCHES_OFFSET), buffer.getLongVolatile(base + SWITCH_FAILURES_OFFSET),
+            sums[COUNTER_COMMITS], aborts, sums[COUNTER_RETRIES], sums[COUNTER_RETRY_WAITS], logs.history.versionsAlive());
+    }
+
+    // ------------------------------------------------------------------ single words, no transaction
+
+    /**
+     * Reads an 8-byte word of an object outside any transaction, with the ordering the model in
+     * force names: volatile under SEQUENTIAL, acquire under RELEASE and CAUSAL. It takes no part
+     * in transactions: it may see a transaction's writes while they are applied.
+     *
+     * @param handle the object.
+     * @param offset byte offset in the payload, a multiple of 8.
+     * @return the value.
+     * @throws IndexOutOfBoundsException when the word is not inside the object, or not aligned.
+     */
+    public long getLong(final long handle, final int offset)
+    {
+        final int at = word(handle, offset);
+        return sequentialNow() ? buffer.getLongVolatile(at) : buffer.getLongAcquire(at);
+    }
+
+    /**
+     * Writes an 8-byte word of an object outside any transaction (volatile under SEQUENTIAL,
+     * release under RELEASE and CAUSAL). It changes no version: transactions do not see it as
+     * a conflict and {@link Tx#retry()} does not wake for it. Use it on words transactions only read.
+     *
+     * @param handle the object.
+     * @param offset byte offset in the payload, a multiple of 8.
+     * @param value  the value.
+     */
+    public void putLong(final long handle, final int offset, final long value)
+    {
+        final int at = word(handle, offset);
+        if (sequentialNow())
+        {
+            buffer.putLongVolatile(at, value);
+        }
+        else
+        {
+            buffer.putLongRelease(at, value);
+        }
+    }
+
+    /**
+     * Atomically sets an 8-byte word of an object to {@code value} if it holds {@code expected}
+     * (volatile under every model), outside any transaction (see {@link #putLong}).
+     *
+     * @param handle   the object.
+     * @param offset   byte offset in the payload, a multiple of 8.
+     * @param expected the value expected.
+     * @param value    the new value.
+     * @return whether it was set.
+     */
+    public boolean compareAndSet(final long handle, final int offset, final long expected, final long value)
+    {
+        return buffer.compareAndSetLong(word(handle, offset), expected, value);
+    }
+
+    /**
+     * Atomically adds to an 8-byte word of an object (volatile under every model), outside any
+     * transaction (see {@link #putLong}).
+     *
+     * @param handle the object.
+     * @param offset byte offset in the payload, a multiple of 8.
+     * @param delta  the amount.
+     * @return the value before.
+     */
+    public long getAndAdd(final long handle, final int offset, final long delta)
+    {
+        return buffer.getAndAddLong(word(handle, offset), delta);
+    }
+
+    private boolean sequentialNow()
+    {
+        return ConsistencyDescriptor.model(modelSwitch.inForce()) == ConsistencyModel.SEQUENTIAL.ordinal();
+    }
+
+    /** The region offset of an aligned 8-byte word inside a live transactional object. */
+    private int word(final long handle, final int offset)
+    {
+        checkOpen();
+        final int header = pool.payloadOffset(handle);
+        final int size = logs.checkObject(handle, header);
+        if (offset < 0 || offset > size - Long.BYTES || (offset & 7) != 0)
+        {
+            throw new IndexOutOfBoundsException("region " + file + ": offset=" + offset + " is not an aligned 8-byte word of"
+                + " the " + size + "-byte object " + io.shmtx.pool.Handles.toString(handle));
+        }
+        return header + OBJECT_HEADER_SIZE + offset;
     }
 
     ModelSwitch modelSwitch()

@@ -127,6 +127,15 @@ public final class Tx implements AutoCloseable
     private long[] seen = new long[INITIAL_OBJECTS];
     /** CAUSAL: the history block this commit made for the object, 0 if none. */
     private long[] made = new long[INITIAL_OBJECTS];
+    /** The version timestamp of the value first read from the object, -1 if not read: what {@link #retry()} waits to see change. */
+    private long[] watch = new long[INITIAL_OBJECTS];
+    private long[] waitHeaders = new long[INITIAL_OBJECTS];
+    private long[] waitHandles = new long[INITIAL_OBJECTS];
+    private long[] waitTs = new long[INITIAL_OBJECTS];
+    private int waitCount;
+    private long waitDeadline;
+    private boolean retryPending;
+    private org.agrona.concurrent.IdleStrategy idle;
     private int[] flags = new int[INITIAL_OBJECTS];
     private int[] entries = new int[INITIAL_OBJECTS];
     private int count;
@@ -269,6 +278,19 @@ public final class Tx implements AutoCloseable
         return commits;
     }
 
+    private void countCommit()
+    {
+        commits++;
+        count(COUNTER_COMMITS);
+    }
+
+    /** Adds one to a counter of this log (only this thread writes it; readers sum them, see {@link SharedMemory#stats()}). */
+    void count(final int counter)
+    {
+        final int at = log + LOG_COUNTERS_OFFSET + counter * Long.BYTES;
+        buffer.putLongRelease(at, buffer.getLong(at) + 1);
+    }
+
     long aborts()
     {
         return aborts;
@@ -285,7 +307,7 @@ public final class Tx implements AutoCloseable
         if (written == 0)
         {
             end(ENDED);
-            commits++;
+            countCommit();
             return;
         }
         shm.commitHook(SharedMemory.HOOK_ACTIVE);
@@ -310,7 +332,7 @@ public final class Tx implements AutoCloseable
             shm.commitHook(SharedMemory.HOOK_VALIDATED);
             publish(commitTs, Long.MAX_VALUE);
         }
-        commits++;
+        countCommit();
     }
 
     /** Rolls back whatever is held and ends the transaction; does nothing when not running. */
@@ -402,6 +424,125 @@ public final class Tx implements AutoCloseable
     {
         checkRunning();
         return ConsistencyDescriptor.epoch(modelWord);
+    }
+
+    /**
+     * Gives up this attempt and waits until a committed transaction changes one of the objects
+     * it has read, then {@code transact} runs the body again (the STM {@code retry}, across
+     * processes): how a consumer waits for a producer through shared objects. Waits with the
+     * configuration's {@link SharedMemoryConfig#idleStrategy()}, with no deadline. Nothing this
+     * attempt wrote becomes visible. Writes made without a transaction (e.g.
+     * {@link SharedMemory#putLong}) do not wake it: they change no version.
+     *
+     * @throws IllegalStateException when the transaction was begun by {@link SharedMemory#begin()}
+     *                               (call it in a {@code transact} or {@code readOnly} body), or read nothing.
+     */
+    public void retry()
+    {
+        retry(null);
+    }
+
+    /**
+     * As {@link #retry()}, waiting at most {@code timeout}.
+     *
+     * @param timeout the longest wait, or {@code null} for none.
+     * @throws RetryTimeoutException when nothing read changed in {@code timeout} (thrown by
+     *                               {@code transact}, the transaction rolled back).
+     */
+    public void retry(final java.time.Duration timeout)
+    {
+        checkRunning();
+        if (!managed)
+        {
+            throw new IllegalStateException("region " + file + ": retry() waits and runs the body again: call it in a"
+                + " transact or readOnly body, not in a transaction from begin()");
+        }
+        int n = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (watch[i] >= 0)
+            {
+                if (n == waitHandles.length)
+                {
+                    waitHandles = java.util.Arrays.copyOf(waitHandles, n * 2);
+                    waitHeaders = java.util.Arrays.copyOf(waitHeaders, n * 2);
+                    waitTs = java.util.Arrays.copyOf(waitTs, n * 2);
+                }
+                waitHandles[n] = handles[i];
+                waitHeaders[n] = headers[i];
+                waitTs[n] = watch[i];
+                n++;
+            }
+        }
+        rollBack();
+        end(ABORTED);
+        if (n == 0)
+        {
+            throw new IllegalStateException("region " + file + ": retry() in a transaction that read no shared object"
+                + " would wait for ever");
+        }
+        waitCount = n;
+        waitDeadline = timeout == null ? 0 : System.nanoTime() + Math.max(1, timeout.toNanos());
+        retryPending = true;
+        throw SIGNAL;
+    }
+
+    boolean retryPending()
+    {
+        return retryPending;
+    }
+
+    /** After {@link #retry()}: waits until an object read has a new committed version (or is freed), or the deadline. */
+    void awaitChange()
+    {
+        retryPending = false;
+        count(COUNTER_RETRY_WAITS);
+        if (idle == null)
+        {
+            idle = shm.config().idleStrategy().get();
+        }
+        idle.reset();
+        while (true)
+        {
+            for (int k = 0; k < waitCount; k++)
+            {
+                if (!pool.isLive(waitHandles[k]) || (buffer.getLongVolatile((int)waitHeaders[k]) >>> TS_SHIFT) != waitTs[k])
+                {
+                    return;
+                }
+            }
+            if (waitDeadline != 0 && System.nanoTime() - waitDeadline > 0)
+            {
+                throw new RetryTimeoutException(file, "retry() waited its whole timeout: none of the " + waitCount
+                    + " objects read (first " + Handles.toString(waitHandles[0]) + ") was changed by a committed transaction");
+            }
+            idle.idle();
+        }
+    }
+
+    /**
+     * Reads a long of an object this transaction means to write: under SEQUENTIAL it takes the
+     * exclusive lock at once (no shared lock to upgrade later, so two such transactions cannot
+     * deadlock on an upgrade); under RELEASE and CAUSAL the object joins the write set (locked
+     * and checked at commit like a written one).
+     *
+     * @param handle object.
+     * @param offset byte offset in the payload.
+     * @return the value as of this transaction.
+     */
+    public long getForUpdate(final long handle, final int offset)
+    {
+        final int i = writable(handle);
+        at(i, offset, Long.BYTES);
+        if (model == SEQUENTIAL)
+        {
+            lockExclusive(i);
+        }
+        else if ((flags[i] & (FLAG_ALLOCATED | FLAG_WRITTEN)) == 0)
+        {
+            entry(i, FLAG_WRITTEN);
+        }
+        return getLong(handle, offset);
     }
 
     // ------------------------------------------------------------------ reads
@@ -679,6 +820,7 @@ public final class Tx implements AutoCloseable
         sizes[i] = size;
         seen[i] = NONE;
         made[i] = 0;
+        watch[i] = -1;
         flags[i] = 0;
         entries[i] = -1;
         insert(handle, i);
@@ -709,6 +851,7 @@ public final class Tx implements AutoCloseable
         sizes = java.util.Arrays.copyOf(sizes, n);
         seen = java.util.Arrays.copyOf(seen, n);
         made = java.util.Arrays.copyOf(made, n);
+        watch = java.util.Arrays.copyOf(watch, n);
         flags = java.util.Arrays.copyOf(flags, n);
         entries = java.util.Arrays.copyOf(entries, n);
         table = new int[n * 2];
@@ -886,6 +1029,7 @@ public final class Tx implements AutoCloseable
                     VarHandle.loadLoadFence();
                     if (buffer.getLongVolatile(header) == v1)
                     {
+                        watched(i, valueTs);
                         return;
                     }
                     continue;
@@ -913,6 +1057,7 @@ public final class Tx implements AutoCloseable
             VarHandle.loadLoadFence();
             if (buffer.getLongVolatile(header) == v1 && history.newestTs(header) != valueTs)
             {
+                watched(i, valueTs);
                 return; // the committer links the value it replaces before it writes in place: not begun
             }
         }
@@ -921,6 +1066,7 @@ public final class Tx implements AutoCloseable
     private void readHistory(final int i, final int offset, final int length, final AtomicBuffer dst, final int dstOff,
         final long word)
     {
+        watched(i, snapshot); // older than the value in place: a retry() does not wait
         if (history.readAt(headers[i], handles[i], snapshot, offset, length, dst, dstOff) != 0)
         {
             throw new ConsistencyException(file, "object " + Handles.toString(handles[i]) + " has no value at or before"
@@ -957,8 +1103,17 @@ public final class Tx implements AutoCloseable
         java.util.concurrent.locks.LockSupport.parkNanos(1_000);
     }
 
+    private void watched(final int i, final long ts)
+    {
+        if (watch[i] < 0)
+        {
+            watch[i] = ts;
+        }
+    }
+
     private void seen(final int i, final long version)
     {
+        watched(i, version >>> TS_SHIFT);
         final long before = seen[i];
         if (before == NONE)
         {
@@ -1221,6 +1376,7 @@ public final class Tx implements AutoCloseable
         {
             lockKey(i, LockMode.SHARED);
             flags[i] |= SHARED;
+            watched(i, buffer.getLongVolatile(headers[i]) >>> TS_SHIFT);
         }
     }
 
@@ -1230,6 +1386,7 @@ public final class Tx implements AutoCloseable
         {
             lockKey(i, LockMode.EXCLUSIVE);
             flags[i] |= EXCLUSIVE;
+            watched(i, buffer.getLongVolatile(headers[i]) >>> TS_SHIFT);
         }
     }
 
@@ -1343,7 +1500,7 @@ public final class Tx implements AutoCloseable
                 abort(AbortReason.valueOf(ex.reason().name()), 0, ex.getMessage());
             }
             end(ENDED);
-            commits++;
+            countCommit();
             return;
         }
         shm.commitHook(SharedMemory.HOOK_ACTIVE);
@@ -1395,7 +1552,7 @@ public final class Tx implements AutoCloseable
         finally
         {
             end(ENDED);
-            commits++;
+            countCommit();
         }
     }
 
@@ -1407,6 +1564,7 @@ public final class Tx implements AutoCloseable
         abortHandle = handle;
         abortDetail = detail;
         aborts++;
+        count(COUNTER_ABORTS + reason.ordinal());
         rollBack();
         end(ABORTED);
         throw managed ? SIGNAL : aborted();
