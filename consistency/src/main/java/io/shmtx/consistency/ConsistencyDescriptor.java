@@ -189,7 +189,7 @@ public final class ConsistencyDescriptor
 
     /** Object header: version word. */
     public static final int OBJECT_VERSION_OFFSET = 0;
-    /** Object header: history handle (CAUSAL; reserved). */
+    /** Object header: history handle (CAUSAL: the newest older version, see {@link CausalHistory}). */
     public static final int OBJECT_HISTORY_OFFSET = SIZE_OF_LONG;
     /** Object header: payload size. */
     public static final int OBJECT_SIZE_OFFSET = 2 * SIZE_OF_LONG;

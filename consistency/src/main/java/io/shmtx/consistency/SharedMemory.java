@@ -32,6 +32,10 @@ import org.agrona.concurrent.AtomicBuffer;
  * }
  * }</pre>
  *
+ * <p>Transactions run under the region's {@link ConsistencyModel} (SEQUENTIAL, RELEASE or CAUSAL;
+ * see {@link Tx} for each protocol), which {@link #switchModel} changes for every process at
+ * run time ({@link ModelSwitch}). A thread runs one transaction at a time.
+ *
  * <p>This class is threadsafe: any thread may run transactions; each thread has its own
  * {@link Tx} and transaction log (up to {@link SharedMemoryConfig#logsPerProcess()} threads at
  * once; the log of a thread that has ended is reused).

@@ -20,7 +20,8 @@ import org.agrona.concurrent.IdleStrategy;
  *
  * <table>
  *   <caption>Defaults</caption>
- *   <tr><td>model</td><td>RELEASE (the initial model of a new region; an existing region keeps its own)</td></tr>
+ *   <tr><td>model</td><td>RELEASE (the initial model of a new region; an existing region keeps its own, and
+ *       {@link SharedMemory#switchModel} changes it)</td></tr>
  *   <tr><td>lockPolicy</td><td>WAIT_DIE (the lock table's initial deadlock policy)</td></tr>
  *   <tr><td>processSlots</td><td>16 processes attached at once (1 .. 4096)</td></tr>
  *   <tr><td>pool</td><td>{@link PoolConfig#defaults()}</td></tr>
@@ -31,7 +32,7 @@ import org.agrona.concurrent.IdleStrategy;
  *   <tr><td>redoCapacity</td><td>16 KiB of written bytes (with 16 bytes per record) per transaction (64 B .. 16 MiB)</td></tr>
  *   <tr><td>retry</td><td>at most 100000 attempts; back-off from 1 us doubling to 1 ms after the third abort</td></tr>
  *   <tr><td>switchTimeout</td><td>1 s: how long a model switch waits for transactions of the old model</td></tr>
- *   <tr><td>idleStrategy</td><td>a {@link BackoffIdleStrategy} per waiting thread (for {@code Tx.retry()}, not built yet)</td></tr>
+ *   <tr><td>idleStrategy</td><td>a {@link BackoffIdleStrategy} per waiting thread (for {@code Tx.retry()})</td></tr>
  * </table>
  */
 public final class SharedMemoryConfig
@@ -395,7 +396,7 @@ public final class SharedMemoryConfig
         }
 
         /**
-         * The idle strategy of a waiting thread (for {@code Tx.retry()}, not built yet).
+         * The idle strategy of a thread waiting in {@code Tx.retry()}.
          *
          * @param idleStrategy makes one strategy per waiting thread.
          * @return this builder.

@@ -16,8 +16,9 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A transaction over shared objects, under the RELEASE model. Get one from
- * {@link SharedMemory#transact}, {@link SharedMemory#readOnly} or {@link SharedMemory#begin()}.
+ * A transaction over shared objects, under the model in force when it began (each attempt of
+ * {@code transact} takes the model anew; an attempt never changes model, see {@link ModelSwitch}).
+ * Get one from {@link SharedMemory#transact}, {@link SharedMemory#readOnly} or {@link SharedMemory#begin()}.
  *
  * <p>Not threadsafe: a {@code Tx} belongs to the thread that began it; a call from another
  * thread, or after the transaction ended, throws {@link IllegalStateException}. Each thread
@@ -57,8 +58,31 @@ import org.agrona.concurrent.UnsafeBuffer;
  * view of every object it reads (TL2's argument; the snapshot extension re-establishes it at the
  * new time). A writing transaction is ordered at its commit timestamp: its reads were still
  * current then (checked while its writes were locked). Why it is crash-atomic: see
- * {@link TxLogs}. Readers never write shared memory, so a read-only transaction costs no store
- * to shared memory at all.
+ * {@link TxLogs}. A read-only transaction stores only its announcement (one word of its log).
+ *
+ * <h2>Protocol (SEQUENTIAL: strict two-phase locking)</h2>
+ * Each thread's {@code Tx} keeps a lock-table transaction ({@link io.shmtx.deadlock.Txn}), renewed
+ * (fresh age) per transaction and restarted (same age) per retry. A read takes the object's
+ * shared lock, a write its exclusive lock, then appends the bytes it replaces to the log as an
+ * undo record (published by a release store of the used length, then a store-store fence) and
+ * writes in place. Commit: the lock table's committing point ({@link io.shmtx.deadlock.Txn#prepareCommit()}:
+ * no wound lands after it), commit timestamp and state COMMITTING (from here the writes are
+ * final), version words stamped with the timestamp, allocations published, frees, log IDLE, and
+ * only then the locks released. Any abort, including one the lock table decides inside a lock
+ * request or at commit (a wound, WAIT_DIE, the wait bound), restores the undo records newest
+ * first and clears the log through the lock table's abort hook, before the locks go. Why it is
+ * strictly serializable: every object is read or written under a lock held to the end, so
+ * transactions are ordered by their committing points, which fall inside their real-time spans;
+ * nobody sees a value that is later undone (undo happens under the exclusive lock).
+ *
+ * <h2>Protocol (CAUSAL: snapshot reads, see {@link CausalHistory})</h2>
+ * Begin pins a snapshot in the log. Reads return the newest value not newer than the snapshot,
+ * in place or from the history chain; a read-only transaction never aborts. Writes are buffered
+ * as under RELEASE; commit locks the write set (a value newer than the snapshot aborts: the
+ * first committer wins), takes the commit timestamp after the locks, keeps in history each
+ * replaced value a pin still needs, then proceeds as RELEASE. Every transaction's view is one
+ * snapshot of the committed state, closed under the commits before it (each commit is wholly
+ * before or after the snapshot): causal consistency with atomic visibility.
  */
 public final class Tx implements AutoCloseable
 {

@@ -45,6 +45,22 @@ import org.agrona.concurrent.AtomicBuffer;
  *       published (idempotent) before their version is released. The result: all of its writes
  *       visible.</li>
  * </ul>
+ * A CAUSAL log recovers as RELEASE, and first: ACTIVE frees the history blocks it made (never
+ * linked: linking follows COMMITTING); COMMITTING links each one not linked yet (publishing it
+ * first) before any record is applied, so a snapshot that needs the old value finds it.
+ * A SEQUENTIAL log (its model is read from the log's announcement, not the model in force):
+ * its objects are held under the lock table's exclusive locks, which recovery step 2 releases
+ * only after this step, and it listed each object after locking it and before writing it, so
+ * nobody else wrote them since.
+ * <ul>
+ *   <li>ACTIVE: the undo records (complete ones: their length is published before each write in
+ *       place) are restored newest first, giving every object its value before the transaction;
+ *       allocations are freed.</li>
+ *   <li>COMMITTING: the writes in place are the committed values; version words are stamped,
+ *       allocations published, frees done (a handle no longer live was freed already).</li>
+ * </ul>
+ * Every log's snapshot pin and announcement are cleared, so a dead process holds no history and
+ * no model switch.
  * Every step checks before it acts and leaves the log as it found it until the state turns
  * IDLE at the end, so a recoverer that dies half-way is followed by one that does the rest.
  * A handle the pool no longer knows (freed and reused since) is skipped: its block has nothing

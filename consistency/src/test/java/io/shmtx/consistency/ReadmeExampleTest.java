@@ -52,6 +52,11 @@ class ReadmeExampleTest
                         tx.commit();
                     }
                     assertFalse(shm.pool().isLive(node));
+                    shm.switchModel(ConsistencyModel.CAUSAL);
+                    long seen = shm.readOnly(tx -> tx.getLong(to, 0));
+                    assertEquals(30, seen);
+                    assertEquals(ConsistencyModel.CAUSAL, shm.stats().model());
+                    shm.switchModel(ConsistencyModel.RELEASE);
                 }
             }
         }
