@@ -46,6 +46,7 @@ public class ModelBench
     private long handle;
     private long sink;
     private TxRunnable increment;
+    private TxRunnable incrementForUpdate;
     private TxFunction<Object> read;
     private ConsistencyModel target;
 
@@ -59,6 +60,7 @@ public class ModelBench
             .pool(PoolConfig.builder().tier(64, 1024).build()).build());
         handle = shm.allocate(8);
         increment = tx -> tx.putLong(handle, 0, tx.getLong(handle, 0) + 1);
+        incrementForUpdate = tx -> tx.putLong(handle, 0, tx.getForUpdate(handle, 0) + 1);
         read = tx ->
         {
             sink = tx.getLong(handle, 0);
@@ -79,6 +81,13 @@ public class ModelBench
     public void increment()
     {
         shm.transact(increment);
+    }
+
+    /** The same with {@code getForUpdate} (SEQUENTIAL: one exclusive lock instead of a shared lock and an upgrade). */
+    @Benchmark
+    public void incrementForUpdate()
+    {
+        shm.transact(incrementForUpdate);
     }
 
     /** A read-only transaction of one 8-byte field. */

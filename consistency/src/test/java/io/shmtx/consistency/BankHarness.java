@@ -181,8 +181,8 @@ final class BankHarness implements AutoCloseable
 
     /**
      * As {@link #run(int, Duration, boolean)}, while another process switches the model every
-     * 100 ms to each of {@code models} (comma-separated) in turn; with {@code chaos}, every fifth
-     * kill is the switcher's (a new one is started).
+     * 100 ms to each of {@code models} (comma-separated) in turn; with {@code chaos}, every third
+     * kill (the second, fifth, ...) is the switcher's (a new one is started).
      */
     void run(final int workerCount, final Duration duration, final boolean chaos, final String models) throws Exception
     {
@@ -210,7 +210,7 @@ final class BankHarness implements AutoCloseable
                     continue;
                 }
                 Thread.sleep(50 + random.nextInt(200));
-                if (switcher != null && kills % 5 == 4)
+                if (switcher != null && kills % 3 == 1)
                 {
                     switcher.kill(); // perhaps in the middle of a switch: it must not wedge the others
                     finished.add(switcher);
@@ -282,10 +282,13 @@ final class BankHarness implements AutoCloseable
     {
         final long deadline = System.nanoTime() + WAIT.toNanos();
         final int me = shm.region().slot();
+        java.util.List<io.shmtx.region.OwnerDeathReport> reports = java.util.List.of();
         while (shm.region().processes().stream().anyMatch(p -> p.slot() != me))
         {
-            shm.region().recoverDeadSlots();
-            assertTrue(System.nanoTime() < deadline, "dead workers not recovered: " + shm.region().processes());
+            final java.util.List<io.shmtx.region.OwnerDeathReport> last = shm.region().recoverDeadSlots();
+            reports = last.isEmpty() ? reports : last;
+            assertTrue(System.nanoTime() < deadline, "dead workers not recovered: " + shm.region().processes() + "; last recovery: "
+                + reports + "; watchdog: " + shm.region().lastWatchdogError());
             Thread.sleep(10);
         }
         assertNull(parentBadAudit.get());

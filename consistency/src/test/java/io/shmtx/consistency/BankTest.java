@@ -60,7 +60,7 @@ class BankTest
         {
             bank.run(3, Duration.ofSeconds(15), true, Models.implementedNames());
             final long[] seen = bank.verify();
-            assertTrue(bank.switcherKills() >= 2, "switcher kills: " + bank.switcherKills());
+            assertTrue(bank.switcherKills() >= 1, "switcher kills: " + bank.switcherKills());
             assertTrue(seen[0] > 0, "audits in the parent");
             final long epoch = bank.shm().epoch();
             bank.shm().switchModel(ConsistencyModel.SEQUENTIAL); // nothing left wedged by a killed switcher
