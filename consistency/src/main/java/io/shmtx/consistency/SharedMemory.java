@@ -77,6 +77,8 @@ public final class SharedMemory implements AutoCloseable
     static final int HOOK_UNDO_RECORD = 10;
     /** SEQUENTIAL abort: every before-image restored, log not yet cleared, locks still held. */
     static final int HOOK_UNDONE = 11;
+    /** The log being cleared: state IDLE written, counts not yet zeroed. */
+    static final int HOOK_CLEARING = 12;
 
     /** Crash injection for tests: called at each numbered step of a commit. */
     interface CommitHook

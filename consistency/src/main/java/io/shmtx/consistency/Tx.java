@@ -921,7 +921,9 @@ public final class Tx implements AutoCloseable
             buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, written);
             if (e == 0)
             {
-                // before any version lock or allocation this log will hold (the CAS that takes a lock orders it)
+                // no record yet (a log left IDLE by a death may hold a stale count), then ACTIVE, before any
+                // version lock, lock-table write or allocation this log will hold (the CAS that takes a lock orders it)
+                buffer.putInt(log + LOG_REDO_BYTES_OFFSET, 0);
                 buffer.putLongRelease(log + LOG_STATE_OFFSET, (++sequence << 8) | STATE_ACTIVE);
             }
         }
@@ -1632,11 +1634,17 @@ public final class Tx implements AutoCloseable
         }
     }
 
+    /**
+     * The log holds no transaction: IDLE first (a death after it leaves stale counts in an IDLE
+     * log, which nobody reads: the next transaction resets them before it turns ACTIVE), then the
+     * counts zeroed.
+     */
     private void clearLog()
     {
+        buffer.putLongRelease(log + LOG_STATE_OFFSET, (sequence << 8) | STATE_IDLE);
+        shm.commitHook(SharedMemory.HOOK_CLEARING);
         buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, 0);
         buffer.putInt(log + LOG_REDO_BYTES_OFFSET, 0);
-        buffer.putLongRelease(log + LOG_STATE_OFFSET, (sequence << 8) | STATE_IDLE);
     }
 
     private void end(final int how)

@@ -252,9 +252,11 @@ final class TxLogs
                 : linkHistory(headers, mine, made, ownerSlot) + rollForward(logIndex, log, commitTs, handles, flags, headers, sizes,
                     mine, ownerSlot);
         }
+        // IDLE before the counts are zeroed: a recoverer dying in between leaves an IDLE log (never read)
+        // rather than an ACTIVE or COMMITTING one whose counts no longer match its records
+        buffer.putLongRelease(log + LOG_STATE_OFFSET, (stateWord & ~0xFFL) | STATE_IDLE);
         buffer.putInt(log + LOG_OBJECT_COUNT_OFFSET, 0);
         buffer.putInt(log + LOG_REDO_BYTES_OFFSET, 0);
-        buffer.putLongRelease(log + LOG_STATE_OFFSET, (stateWord & ~0xFFL) | STATE_IDLE);
         buffer.putLongRelease(log + LOG_MODEL_OFFSET, 0);
         return "log " + logIndex + ": " + done;
     }

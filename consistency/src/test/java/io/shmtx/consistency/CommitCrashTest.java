@@ -50,6 +50,7 @@ class CommitCrashTest
         "RELEASE, 7, 3, true",      // three released
         "RELEASE, 8, 1, true",      // all released, free not done
         "RELEASE, 9, 1, true",      // free done, log not IDLE
+        "RELEASE, 12, 1, true",     // log being cleared after the commit
         "CAUSAL, 1, 1, false",      // as RELEASE, while an older snapshot is read: history made, linked, or not
         "CAUSAL, 2, 2, false",
         "CAUSAL, 3, 1, false",      // locked, timestamp taken, no history made yet
@@ -59,6 +60,7 @@ class CommitCrashTest
         "CAUSAL, 7, 1, true",
         "CAUSAL, 8, 1, true",
         "CAUSAL, 9, 1, true",
+        "CAUSAL, 12, 1, true",
         "SEQUENTIAL, 10, 1, false", // first undo record written, its write not made
         "SEQUENTIAL, 10, 2, false", // one write in place made, the second's record written
         "SEQUENTIAL, 10, 3, false", // two writes in place
@@ -68,6 +70,7 @@ class CommitCrashTest
         "SEQUENTIAL, 7, 3, true",   // three stamped
         "SEQUENTIAL, 8, 1, true",   // all stamped, allocation published, free not done
         "SEQUENTIAL, 9, 1, true",   // free done, log not IDLE, locks held
+        "SEQUENTIAL, 12, 1, true",  // log being cleared after the commit, locks held
     })
     void recoveryLeavesAllOrNothing(final ConsistencyModel model, final int step, final int occurrence, final boolean committed)
         throws Exception
