@@ -39,8 +39,10 @@ public final class Txn implements AutoCloseable
     private final AtomicBuffer buffer;
     private final int cell;
     private final int cellOffset;
-    private final long timestamp;
+    private long timestamp;
     private final int priority;
+    /** Run before the locks go whenever the transaction aborts (see {@link #onAbort}). */
+    private Runnable abortHook;
     /**
      * Locks held or claimed, by entry index: a hold word, bits 0-1 {@link #HOLD_CLAIM},
      * {@link #HOLD_SHARED} or {@link #HOLD_EXCLUSIVE}, bits 2-6 the reader lane claimed + 1 (0:
@@ -715,6 +717,40 @@ public final class Txn implements AutoCloseable
     }
 
     /**
+     * Sets a hook run whenever this transaction aborts while it holds locks, before they are
+     * released: when the lock manager aborts it (a wound found at a lock request or at commit,
+     * its policy, the wait bound, a deadlock) and on {@link #abort()}, {@link #restart()},
+     * {@link #renew()} and {@link #close()}. A transaction that wrote in place under its
+     * exclusive locks undoes its writes there, so nobody ever sees them. The hook runs on the
+     * calling thread; an exception it throws propagates after the locks are released.
+     *
+     * @param hook the hook, or {@code null} for none.
+     */
+    public void onAbort(final Runnable hook)
+    {
+        this.abortHook = hook;
+    }
+
+    /**
+     * The committing point: from its return on, this transaction cannot be wounded or aborted by
+     * the lock manager, and it keeps its locks until {@link #commit()} releases them. Between the
+     * two, a transaction that wrote in place makes its writes final (writes its commit record).
+     * Idempotent once it has returned.
+     *
+     * @throws TxAbortedException   when it was wounded (or aborted by the lock manager) before:
+     *                               it is aborted (the abort hook ran) and holds no lock.
+     * @throws IllegalStateException as {@link #commit()}.
+     */
+    public void prepareCommit()
+    {
+        checkOpen();
+        if (LockTableDescriptor.state(buffer.getLongVolatile(cellOffset + CELL_STATE)) != COMMITTING)
+        {
+            enterCommitting();
+        }
+    }
+
+    /**
      * Commits: from now on this transaction cannot be wounded; releases every lock.
      *
      * @throws TxAbortedException when it was wounded before committing (it is aborted instead), or
@@ -730,7 +766,19 @@ public final class Txn implements AutoCloseable
      */
     public void commit()
     {
-        checkOpen();
+        prepareCommit();
+        try
+        {
+            releaseAll();
+        }
+        finally
+        {
+            buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(IDLE, false, null, priority));
+        }
+    }
+
+    private void enterCommitting()
+    {
         while (true)
         {
             if (checkAbortedOrWounded())
@@ -742,16 +790,8 @@ public final class Txn implements AutoCloseable
             if (LockTableDescriptor.state(state) == ACTIVE && !wounded(state)
                 && buffer.compareAndSetLong(cellOffset + CELL_STATE, state, stateWord(COMMITTING, false, null, priority)))
             {
-                break;
+                return;
             }
-        }
-        try
-        {
-            releaseAll();
-        }
-        finally
-        {
-            buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(IDLE, false, null, priority));
         }
     }
 
@@ -774,6 +814,7 @@ public final class Txn implements AutoCloseable
     {
         try
         {
+            runAbortHook();
             releaseAll();
         }
         finally
@@ -786,6 +827,32 @@ public final class Txn implements AutoCloseable
             buffer.putLongVolatile(cellOffset + CELL_STATE, stateWord(ABORTED, false,
                 reason != null ? reason : LockTableDescriptor.reason(state), priority));
         }
+    }
+
+    /** Runs the abort hook when there are locks it could need (the hook may be called again: it must be idempotent). */
+    private void runAbortHook()
+    {
+        final Runnable hook = abortHook;
+        if (hook != null && !held.isEmpty())
+        {
+            hook.run();
+        }
+    }
+
+    /**
+     * Begins a new transaction in this cell, after aborting this one if still active: as
+     * {@link LockManager#begin} would, with a fresh timestamp, but without giving the cell back.
+     * ({@link #restart()} keeps the timestamp: for a retry of the same work.)
+     *
+     * @throws IllegalStateException when closed, or its process detached.
+     */
+    public void renew()
+    {
+        checkOpen();
+        abort(null);
+        timestamp = manager.region().nextTimestamp();
+        buffer.putLong(cellOffset + CELL_TIMESTAMP, timestamp);
+        start();
     }
 
     /**
@@ -818,6 +885,7 @@ public final class Txn implements AutoCloseable
         }
         try
         {
+            runAbortHook();
             releaseAll();
         }
         finally

@@ -1,0 +1,24 @@
+package io.shmtx.consistency;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** The models a behavioural suite runs over (every implemented one). */
+final class Models
+{
+    private Models()
+    {
+    }
+
+    static Stream<ConsistencyModel> implemented()
+    {
+        return Arrays.stream(ConsistencyModel.values()).filter(ConsistencyModel::implemented);
+    }
+
+    /** Their names, comma-separated (for a child JVM's arguments). */
+    static String implementedNames()
+    {
+        return implemented().map(Enum::name).collect(Collectors.joining(","));
+    }
+}
