@@ -32,6 +32,13 @@ import org.agrona.concurrent.AtomicBuffer;
  * recoverer held. A corrupt count word ({@link RefCounts#wordProblem}) is never locked or waited
  * for: it is left as found and named in the summary, and the rest of the dead slot is recovered;
  * so is a word locked by the recovering process's own attachment that none of its threads holds.
+ * <p>Handles in order: those whose cell has a held-before (the word's holder, mid-update: at most one
+ * per block) first, then the other handles of the cells and the ledger. A cell may name another
+ * generation of a held block (a thread of the dead slot waiting for the word with a stale handle);
+ * treated first, it would unlock the word with the holder's count not stored yet, and the holder's
+ * handle would then be read as finished (its ledger holding, already changed, subtracted from the
+ * old count: one reference too many or too few). Treated after the holder's, it finds the word
+ * unlocked with its final count, another generation and no holding of its own: it changes nothing.
  */
 final class RefCountRecovery implements RecoveryStep
 {
@@ -108,14 +115,14 @@ final class RefCountRecovery implements RecoveryStep
             // the dead slot's intents: words it may hold locked, and its holding before an update
             // (a held-before exists only in the one cell whose thread holds the word: see RefCounts)
             final Map<Long, Long> heldBefore = new LinkedHashMap<>();
-            final Set<Long> handles = new LinkedHashSet<>();
+            final Set<Long> waiters = new LinkedHashSet<>();
             for (int c = 0; c < refs.cellsPerSlot(); c++)
             {
                 final int cell = refs.cellOffset(s, c);
                 final long handle = buffer.getLongVolatile(cell + CELL_HANDLE_OFFSET);
                 if (handle != 0)
                 {
-                    handles.add(handle);
+                    waiters.add(handle);
                     final long before = buffer.getLongVolatile(cell + CELL_HELD_BEFORE_OFFSET);
                     if (before != NOT_LOCKED)
                     {
@@ -123,6 +130,11 @@ final class RefCountRecovery implements RecoveryStep
                     }
                 }
             }
+            // the holders' handles first: a cell naming another generation of a held block (a thread
+            // that was waiting for its word with a stale handle) would otherwise unlock the word with
+            // the holder's half-done count in it, and the holder's handle be taken for a finished one
+            final Set<Long> handles = new LinkedHashSet<>(heldBefore.keySet());
+            handles.addAll(waiters);
             // words locked by the dead slot first, so no other recovery ever waits for them
             final Set<Long> ledgerHandles = new LinkedHashSet<>();
             final int ledger = refs.ledgerOffset(s);

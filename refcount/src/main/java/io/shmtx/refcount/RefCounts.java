@@ -74,6 +74,26 @@ import org.agrona.concurrent.AtomicBuffer;
  * resets its held-before before it unlocks, another thread of the same process that locks the word
  * next can never find a stale held-before beside its own lock, so at most one cell of a slot has a
  * held-before for a handle, the holder's.
+ * <p>The word is the block's, not the handle's: a handle of another generation of the same block
+ * (a stale one, refused only once its word is locked and validated, or the new generation a share
+ * brings) locks the same word. So "does a cell of slot s name the holder of this word" is asked by
+ * block (tier and index, {@link #sameBlock}), never by whole handle: the own-slot probe below
+ * (which, comparing handles, took a thread holding the word with a stale handle for nobody and
+ * failed a live operation), and recovery, which treats the holders' handles (those with a
+ * held-before) before any other handle of its cells (see {@link RefCountRecovery}).
+ * <p>Why no count word stays locked in the name of a slot that is freed or taken over: every lock
+ * in slot s's name is either (i) taken by a thread of s's attachment, without STORED until step 5,
+ * its cell naming a handle of the block from before the lock to after the unlock, or (ii) taken by
+ * a recoverer of s, always with STORED, its journal naming the word from before the lock to after
+ * the unlock. Only the holder of s's lock byte acts in s's name: the attachment while it lives,
+ * then one recovery claim at a time (a claim needs the byte, and a slot is never recovered by the
+ * process attached to it). Each recovery of s first replays the journal a dead recoverer left
+ * (putting back, with its lock, a word it found locked by s's dead attachment: that word's cell
+ * still names it), then treats every handle named by s's cells and ledger, clearing both only at
+ * the end; the slot is freed or taken over only after every step completed. A word locked by s,
+ * seen by s's next attachment with none of its threads holding it, is thus corrupt or left by an
+ * attachment that gave the slot back mid-update (or ran an update inside a zero callback of another
+ * on the same thread, whose cell the inner update reuses).
  *
  * <p>Recovery of a dead {@code s}, for each handle in its intents and ledger: if the word is locked
  * by {@code s} without STORED and an intent with held-before exists (from step 3 to step 5), the
@@ -730,9 +750,10 @@ public final class RefCounts implements AutoCloseable
     /**
      * Whether no thread of this attachment holds the count word of {@code handle} at {@code word},
      * read as {@code w} locked by this attachment's slot: no cell of the slot other than
-     * {@code exceptCell} (the caller's own, or -1) names the handle (a thread names it in its
-     * cell from before it locks the word to after it unlocks it), and the word still reads
-     * {@code w} after the cells were read.
+     * {@code exceptCell} (the caller's own, or -1) names a handle of the same block, of whatever
+     * generation (a thread names the handle it was given in its cell from before it locks the
+     * block's word to after it unlocks it, and a stale handle locks the same word as the live one),
+     * and the word still reads {@code w} after the cells were read.
      */
     boolean heldByNoThread(final int word, final long w, final long handle, final int exceptCell)
     {
@@ -744,12 +765,21 @@ public final class RefCounts implements AutoCloseable
         for (int c = 0; c < cellsPerSlot; c++)
         {
             final int cell = cellOffset(me, c);
-            if (cell != exceptCell && buffer.getLongVolatile(cell + CELL_HANDLE_OFFSET) == handle)
+            if (cell != exceptCell && sameBlock(buffer.getLongVolatile(cell + CELL_HANDLE_OFFSET), handle))
             {
                 return false;
             }
         }
         return buffer.getLongVolatile(word) == w;
+    }
+
+    /**
+     * Whether two handles name the same block, whatever their generations: they share its count
+     * word, so a thread holding that word may name either. 0 (no intent) names no block.
+     */
+    static boolean sameBlock(final long a, final long b)
+    {
+        return a != 0 && Handles.tier(a) == Handles.tier(b) && Handles.index(a) == Handles.index(b);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.shmtx.refcount;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.shmtx.pool.Handles;
+import io.shmtx.pool.StaleHandleException;
 import io.shmtx.pool.TieredPool;
 import io.shmtx.region.OwnerDeathReport;
 import io.shmtx.region.ProcessSlotInfo;
@@ -76,36 +77,38 @@ class OwnSlotLockTest
         try (RefFixture a = new RefFixture(file))
         {
             final long h = a.refs.allocate(8);
-            final CountDownLatch locked = new CountDownLatch(1);
-            final AtomicReference<Thread> holder = new AtomicReference<>();
-            a.refs.stepHook = step ->
-            {
-                if (step == RefCounts.STEP_LOCKED && Thread.currentThread() == holder.get())
-                {
-                    locked.countDown();
-                    sleep(200); // holds the word well past the probe's two readings a millisecond apart
-                }
-            };
             final AtomicReference<Throwable> failure = new AtomicReference<>();
-            final Thread t = new Thread(() ->
-            {
-                try
-                {
-                    a.refs.retain(h);
-                }
-                catch (final Throwable ex)
-                {
-                    failure.set(ex);
-                }
-            });
-            holder.set(t);
-            t.start();
-            assertTrue(locked.await(10, TimeUnit.SECONDS));
+            final Thread t = retainHoldingTheWord(a, h, failure);
             a.refs.retain(h); // waits for t
             t.join();
             assertNull(failure.get());
             assertEquals(3, a.refs.count(h));
             assertEquals(3, a.refs.held(h));
+        }
+    }
+
+    /**
+     * A thread of this process that holds the word with a stale handle of the block (a retain
+     * refused only once the word is locked and validated) holds it all the same: another thread's
+     * operation on the live handle waits for it. The probe compared whole handles, found no cell
+     * naming the live one, and failed the operation as a leftover (the soak's one failure).
+     */
+    @Test
+    void aThreadHoldingTheWordWithAStaleHandleOfTheBlockIsWaitedFor() throws Exception
+    {
+        final Path file = region();
+        try (RefFixture a = new RefFixture(file))
+        {
+            final long h = a.refs.allocate(8);
+            final long stale = Handles.handle(Handles.tier(h), Handles.generation(h) + 1, Handles.index(h));
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final Thread t = retainHoldingTheWord(a, stale, failure); // as a preempted thread, or one in a safepoint pause
+            a.refs.retain(h); // waits for t
+            t.join();
+            assertInstanceOf(StaleHandleException.class, failure.get(), String.valueOf(failure.get()));
+            assertEquals(2, a.refs.count(h));
+            assertEquals(2, a.refs.held(h));
+            assertEquals(List.of(), a.refs.validate());
         }
     }
 
@@ -202,6 +205,42 @@ class OwnSlotLockTest
             }
             a.close();
         }
+    }
+
+    /**
+     * Starts a thread that retains {@code handle} in {@code a} and holds its count word for 200 ms
+     * once locked (well past the probe's two readings a millisecond apart); returns once it holds it.
+     *
+     * @param failure receives what the thread's retain threw.
+     */
+    private static Thread retainHoldingTheWord(final RefFixture a, final long handle, final AtomicReference<Throwable> failure)
+        throws InterruptedException
+    {
+        final CountDownLatch locked = new CountDownLatch(1);
+        final AtomicReference<Thread> holder = new AtomicReference<>();
+        a.refs.stepHook = step ->
+        {
+            if (step == RefCounts.STEP_LOCKED && Thread.currentThread() == holder.get())
+            {
+                locked.countDown();
+                sleep(200);
+            }
+        };
+        final Thread t = new Thread(() ->
+        {
+            try
+            {
+                a.refs.retain(handle);
+            }
+            catch (final Throwable ex)
+            {
+                failure.set(ex);
+            }
+        });
+        holder.set(t);
+        t.start();
+        assertTrue(locked.await(10, TimeUnit.SECONDS));
+        return t;
     }
 
     private static void sleep(final long millis)
