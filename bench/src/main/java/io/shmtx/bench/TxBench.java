@@ -24,9 +24,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One thread, one process, one object: a RELEASE read-modify-write transaction of one 8-byte
- * field, a read-only transaction of it, and the floor of a bare getAndAdd on a word of the same
- * mapped region.
+ * One thread, one process: a RELEASE read-modify-write transaction of one 8-byte field, a
+ * transfer between two objects, a read-only transaction of one field, and the floor of a bare
+ * getAndAdd on a word of the same mapped region. {@link ScalaStmBench} runs the same operations
+ * with ScalaSTM.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -44,9 +45,12 @@ public class TxBench
     private long sink;
     /** Built once: the benchmark measures the transaction, not a lambda allocation. */
     private TxRunnable increment;
+    private TxRunnable transfer;
     private TxFunction<Object> read;
+    private long from;
+    private long to;
 
-    /** A region with one reference-counted 8-byte object. */
+    /** A region with three reference-counted 8-byte objects. */
     @Setup
     public void setUp()
     {
@@ -57,6 +61,13 @@ public class TxBench
         buffer = shm.region().buffer();
         word = shm.pool().payloadOffset(handle) + 56; // a word of the same block, for the floor
         increment = tx -> tx.putLong(handle, 0, tx.getLong(handle, 0) + 1);
+        from = shm.allocate(8);
+        to = shm.allocate(8);
+        transfer = tx ->
+        {
+            tx.putLong(from, 0, tx.getLong(from, 0) - 1);
+            tx.putLong(to, 0, tx.getLong(to, 0) + 1);
+        };
         read = tx ->
         {
             sink = tx.getLong(handle, 0);
@@ -77,6 +88,13 @@ public class TxBench
     public void releaseIncrement()
     {
         shm.transact(increment);
+    }
+
+    /** RELEASE: move 1 from one object's 8-byte field to another's (two objects locked, applied, released). */
+    @Benchmark
+    public void releaseTransfer()
+    {
+        shm.transact(transfer);
     }
 
     /** RELEASE read-only transaction of one 8-byte field (snapshot, validated read; no store to shared memory). */
