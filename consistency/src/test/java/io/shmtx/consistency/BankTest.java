@@ -74,7 +74,7 @@ class BankTest
     {
         try (BankHarness bank = new BankHarness(temp.newPath("bank-chaos"), 32, model))
         {
-            bank.run(3, Duration.ofSeconds(20), true);
+            bank.run(3, Duration.ofSeconds(60), true, null, 30); // 30 kills, or a minute on a loaded machine
             final long[] seen = bank.verify();
             assertTrue(bank.kills() >= 10, "kills: " + bank.kills());
             assertTrue(seen[0] > 0, "audits in the parent");
