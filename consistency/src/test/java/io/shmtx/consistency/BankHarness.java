@@ -186,6 +186,16 @@ final class BankHarness implements AutoCloseable
      */
     void run(final int workerCount, final Duration duration, final boolean chaos, final String models) throws Exception
     {
+        run(workerCount, duration, chaos, models, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run(int, Duration, boolean, String)}, stopping early once {@code killTarget}
+     * processes have been killed.
+     */
+    void run(final int workerCount, final Duration duration, final boolean chaos, final String models, final int killTarget)
+        throws Exception
+    {
         for (int w = 0; w < workerCount; w++)
         {
             startWorker();
@@ -202,7 +212,7 @@ final class BankHarness implements AutoCloseable
         final SplittableRandom random = new SplittableRandom(42);
         try
         {
-            while (System.nanoTime() < end)
+            while (System.nanoTime() < end && kills < killTarget)
             {
                 if (!chaos)
                 {

@@ -74,9 +74,10 @@ class BankTest
     {
         try (BankHarness bank = new BankHarness(temp.newPath("bank-chaos"), 32, model))
         {
-            bank.run(3, Duration.ofSeconds(20), true);
+            // 30 kills, or a minute on a loaded machine; the long version: -Dshmtx.bank.kills=1000 -Dshmtx.bank.seconds=3600
+            bank.run(3, Duration.ofSeconds(Long.getLong("shmtx.bank.seconds", 60)), true, null, Integer.getInteger("shmtx.bank.kills", 30));
             final long[] seen = bank.verify();
-            assertTrue(bank.kills() >= 10, "kills: " + bank.kills());
+            assertTrue(bank.kills() >= Math.min(10, Integer.getInteger("shmtx.bank.kills", 30)), "kills: " + bank.kills());
             assertTrue(seen[0] > 0, "audits in the parent");
             System.out.println("bank chaos " + model + ": " + bank.kills() + " workers killed, " + bank.recoveredTransactions()
                 + " of their transactions found in flight and recovered, " + seen[0] + " audits in the parent, "

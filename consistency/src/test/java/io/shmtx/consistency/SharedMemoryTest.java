@@ -18,9 +18,18 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.shmtx.consistency.Models#implemented")
 class SharedMemoryTest
 {
+    /** The model every test of this suite runs under. */
+    @Parameter
+    ConsistencyModel model;
+
     static final PoolConfig POOL = PoolConfig.builder().tier(64, 512).tier(256, 128).tier(4096, 16).build();
 
     private final TempRegions temp = new TempRegions();
@@ -28,6 +37,12 @@ class SharedMemoryTest
     static SharedMemoryConfig.Builder config()
     {
         return SharedMemoryConfig.builder().processSlots(4).logsPerProcess(4).pool(POOL);
+    }
+
+    /** The suite's configuration under {@link #model}. */
+    SharedMemoryConfig.Builder modelConfig()
+    {
+        return config().model(model);
     }
 
     @AfterEach
@@ -39,9 +54,9 @@ class SharedMemoryTest
     @Test
     void transactionsCommitReadAndReturn()
     {
-        try (SharedMemory shm = SharedMemory.open(temp.newPath("basic"), config().build()))
+        try (SharedMemory shm = SharedMemory.open(temp.newPath("basic"), modelConfig().build()))
         {
-            assertEquals(ConsistencyModel.RELEASE, shm.model());
+            assertEquals(model, shm.model());
             assertEquals(1, shm.epoch());
             final long a = shm.allocate(16);
             final long b = shm.allocate(100);
@@ -75,7 +90,7 @@ class SharedMemoryTest
     @Test
     void aWriteOverlappingAnEarlierOneIsSeenByteByByte()
     {
-        try (SharedMemory shm = SharedMemory.open(temp.newPath("overlap"), config().build()))
+        try (SharedMemory shm = SharedMemory.open(temp.newPath("overlap"), modelConfig().build()))
         {
             final long a = shm.allocate(16);
             shm.transact(tx -> tx.putLong(a, 0, 0x1111111111111111L));
@@ -92,7 +107,7 @@ class SharedMemoryTest
     @Test
     void aThrowingBodyLeavesNothingVisibleAndItsExceptionPassesUnchanged()
     {
-        try (SharedMemory shm = SharedMemory.open(temp.newPath("throw"), config().build()))
+        try (SharedMemory shm = SharedMemory.open(temp.newPath("throw"), modelConfig().build()))
         {
             final long a = shm.allocate(8);
             final long before = shm.pool().stats().tiers().get(0).inUse();
@@ -115,7 +130,7 @@ class SharedMemoryTest
     @Test
     void allocateInATransactionPublishesAndFreeTakesEffectAtCommit()
     {
-        try (SharedMemory shm = SharedMemory.open(temp.newPath("alloc"), config().build()))
+        try (SharedMemory shm = SharedMemory.open(temp.newPath("alloc"), modelConfig().build()))
         {
             final long root = shm.allocate(8);
             final long node = shm.transactAndGet(tx ->
@@ -144,7 +159,7 @@ class SharedMemoryTest
     @Test
     void badHandlesOffsetsAndLengthsAreRefusedByName()
     {
-        try (SharedMemory shm = SharedMemory.open(temp.newPath("bad"), config().build()))
+        try (SharedMemory shm = SharedMemory.open(temp.newPath("bad"), modelConfig().build()))
         {
             final long a = shm.allocate(16);
             assertThrows(InvalidHandleException.class, () -> shm.readOnly(tx -> tx.getLong(0, 0)));
@@ -179,7 +194,7 @@ class SharedMemoryTest
     @Test
     void aTxIsRefusedAfterItEndsFromAnotherThreadAndWhenNested() throws Exception
     {
-        try (SharedMemory shm = SharedMemory.open(temp.newPath("misuse"), config().build()))
+        try (SharedMemory shm = SharedMemory.open(temp.newPath("misuse"), modelConfig().build()))
         {
             final long a = shm.allocate(8);
             final AtomicReference<Tx> kept = new AtomicReference<>();
@@ -222,20 +237,32 @@ class SharedMemoryTest
     @Test
     void aManualTransactionThatConflictsIsAbortedWithItsReason() throws Exception
     {
-        try (SharedMemory shm = SharedMemory.open(temp.newPath("conflict"), config().build()))
+        try (SharedMemory shm = SharedMemory.open(temp.newPath("conflict"), modelConfig().build()))
         {
             final long a = shm.allocate(8);
+            final Thread writer;
             try (Tx tx = shm.begin())
             {
                 final long value = tx.getLong(a, 0);
-                final Thread writer = new Thread(() -> shm.transact(other -> other.putLong(a, 0, 100)));
+                writer = new Thread(() -> shm.transact(other -> other.putLong(a, 0, 100)));
                 writer.start();
-                writer.join();
-                tx.putLong(a, 0, value + 1);
-                final TransactionAbortedException ex = assertThrows(TransactionAbortedException.class, tx::commit);
-                assertEquals(AbortReason.CONFLICT, ex.reason());
-                assertTrue(ex.getMessage().contains("object"), ex.getMessage());
+                if (model == ConsistencyModel.SEQUENTIAL)
+                {
+                    writer.join(50); // it waits for this transaction's shared lock (younger: dies and retries)
+                    assertTrue(writer.isAlive(), "the writer waits");
+                    tx.putLong(a, 0, value + 1);
+                    tx.commit(); // no conflict: the writer goes after it
+                }
+                else
+                {
+                    writer.join();
+                    tx.putLong(a, 0, value + 1);
+                    final TransactionAbortedException ex = assertThrows(TransactionAbortedException.class, tx::commit);
+                    assertEquals(AbortReason.CONFLICT, ex.reason());
+                    assertTrue(ex.getMessage().contains("object"), ex.getMessage());
+                }
             }
+            writer.join();
             assertEquals(100L, (long)shm.readOnly(tx -> tx.getLong(a, 0)));
         }
     }
@@ -243,15 +270,37 @@ class SharedMemoryTest
     @Test
     void theRetryLimitNamesTheLastReason() throws Exception
     {
-        final SharedMemoryConfig config = config().retry(3, Duration.ZERO, Duration.ZERO).build();
+        final SharedMemoryConfig config = modelConfig().retry(3, Duration.ZERO, Duration.ZERO)
+            .lockPolicy(io.shmtx.deadlock.LockPolicy.NO_WAIT).build();
         try (SharedMemory shm = SharedMemory.open(temp.newPath("limit"), config))
         {
             final long a = shm.allocate(8);
             final int[] attempts = {0};
+            final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            final Thread holder = new Thread(() ->
+            {
+                if (model == ConsistencyModel.SEQUENTIAL)
+                {
+                    try (Tx tx = shm.begin())
+                    {
+                        tx.putLong(a, 0, 7); // its exclusive lock, held while the other transaction tries
+                        held.countDown();
+                        done.await();
+                    }
+                    catch (final InterruptedException e)
+                    {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                held.countDown();
+            });
+            holder.start();
+            held.await();
             final RetryLimitExceededException ex = assertThrows(RetryLimitExceededException.class, () -> shm.transact(tx ->
             {
                 attempts[0]++;
-                tx.getLong(a, 0);
+                final long v = tx.getLong(a, 0); // SEQUENTIAL: NO_WAIT meets the holder's lock
                 final Thread writer = new Thread(() -> shm.transact(other -> other.putLong(a, 0, other.getLong(a, 0) + 1)));
                 writer.start();
                 try
@@ -262,20 +311,24 @@ class SharedMemoryTest
                 {
                     throw new IllegalStateException(e);
                 }
-                tx.getLong(a, 0); // changed since the first read: CONFLICT
+                tx.getLong(a, 0); // RELEASE: changed since the first read: CONFLICT
+                tx.putLong(a, 0, v + 10); // CAUSAL: a write-write conflict at commit
             }));
+            done.countDown();
+            holder.join();
+            final AbortReason expected = model == ConsistencyModel.SEQUENTIAL ? AbortReason.NO_WAIT : AbortReason.CONFLICT;
             assertEquals(3, attempts[0]);
             assertEquals(3, ex.attempts());
-            assertEquals(AbortReason.CONFLICT, ex.reason());
-            assertTrue(ex.getMessage().contains("CONFLICT"), ex.getMessage());
-            assertEquals(3L, (long)shm.readOnly(tx -> tx.getLong(a, 0)));
+            assertEquals(expected, ex.reason());
+            assertTrue(ex.getMessage().contains(expected.name()), ex.getMessage());
+            assertEquals(model == ConsistencyModel.SEQUENTIAL ? 0L : 3L, (long)shm.readOnly(tx -> tx.getLong(a, 0)));
         }
     }
 
     @Test
     void aTransactionLargerThanItsLogIsRefusedAndRolledBack()
     {
-        final SharedMemoryConfig config = config().maxObjectsPerTransaction(2).redoCapacity(64).build();
+        final SharedMemoryConfig config = modelConfig().maxObjectsPerTransaction(2).redoCapacity(64).build();
         try (SharedMemory shm = SharedMemory.open(temp.newPath("large"), config))
         {
             final long a = shm.allocate(256);
@@ -301,18 +354,18 @@ class SharedMemoryTest
     void aConfigurationThatDiffersFromTheRegionIsNamedWithBothValues()
     {
         final Path file = temp.newPath("mismatch");
-        SharedMemory.open(file, config().build()).close();
+        SharedMemory.open(file, modelConfig().build()).close();
         final ConsistencyException logs = assertThrows(ConsistencyException.class,
-            () -> SharedMemory.open(file, config().redoCapacity(4096).build()));
+            () -> SharedMemory.open(file, modelConfig().redoCapacity(4096).build()));
         assertTrue(logs.getMessage().contains("redoCapacity=16384") && logs.getMessage().contains("redoCapacity=4096"), logs.getMessage());
         final RuntimeException pool = assertThrows(RuntimeException.class,
-            () -> SharedMemory.open(file, config().pool(PoolConfig.builder().tier(64, 100).build()).build()));
+            () -> SharedMemory.open(file, modelConfig().pool(PoolConfig.builder().tier(64, 100).build()).build()));
         assertTrue(pool instanceof PoolException || pool instanceof RegionFormatException, pool.toString());
-        final RuntimeException slots = assertThrows(RuntimeException.class, () -> SharedMemory.open(file, config().processSlots(8).build()));
+        final RuntimeException slots = assertThrows(RuntimeException.class, () -> SharedMemory.open(file, modelConfig().processSlots(8).build()));
         assertTrue(slots.getMessage().contains("8"), slots.getMessage());
-        try (SharedMemory shm = SharedMemory.open(file, config().build()))
+        try (SharedMemory shm = SharedMemory.open(file, modelConfig().build()))
         {
-            assertEquals(ConsistencyModel.RELEASE, shm.model()); // still usable after the refusals
+            assertEquals(model, shm.model()); // still usable after the refusals
         }
     }
 
@@ -324,7 +377,7 @@ class SharedMemoryTest
         {
             assertNotNull(region);
         }
-        final RuntimeException ex = assertThrows(RuntimeException.class, () -> SharedMemory.open(file, config().build()));
+        final RuntimeException ex = assertThrows(RuntimeException.class, () -> SharedMemory.open(file, modelConfig().build()));
         assertTrue(ex.getMessage().contains("pool") || ex.getMessage().contains("ledgers") || ex.getMessage().contains("section"),
             ex.getMessage());
     }
