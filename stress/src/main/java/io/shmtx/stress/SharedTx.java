@@ -5,9 +5,6 @@ import io.shmtx.consistency.SharedMemoryConfig;
 import io.shmtx.pool.PoolConfig;
 import io.shmtx.region.Region;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -104,15 +101,7 @@ final class SharedTx
 
         static
         {
-            final Path file = SharedPools.newRegionFile("tx");
-            try
-            {
-                Files.delete(file); // a unique name that nothing else uses: SharedMemory.open creates the region there
-            }
-            catch (final IOException ex)
-            {
-                throw new UncheckedIOException("cannot delete the placeholder " + file, ex);
-            }
+            final Path file = SharedPools.newRegionFile("tx"); // a unique name, nothing there yet
             SHM = SharedMemory.open(file, CONFIG);
             Region.delete(file);
             for (int from = 0; from < OBJECTS; from += BATCH)
