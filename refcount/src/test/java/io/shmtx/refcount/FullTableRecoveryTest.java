@@ -153,9 +153,12 @@ class FullTableRecoveryTest
             // the count word of the common block left locked by the first victim, as a kill mid-update leaves it
             final int lockedBy = dead.get(0);
             final int word = survivor.refs.wordOffset(common);
+            // locked while its holder still lives, then the holders die: written after the deaths, the store could
+            // overwrite a count a watchdog's recovery had already lowered
             final long sound = survivor.region.buffer().getLongVolatile(word);
+            assertTrue(survivor.region.buffer().compareAndSetLong(word, sound, RefCountDescriptor.locked(sound, lockedBy)),
+                "the common block's count word changed while nobody was updating it");
             victims.forEach(victim -> victim.region.abandon());
-            survivor.region.buffer().putLongVolatile(word, RefCountDescriptor.locked(sound, lockedBy));
 
             final CyclicBarrier start = new CyclicBarrier(5);
             final List<Callable<Object>> paths = List.of(
