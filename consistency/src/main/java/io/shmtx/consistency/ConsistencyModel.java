@@ -25,15 +25,5 @@ public enum ConsistencyModel
      * Reads from a snapshot fixed at begin, new versions at commit: causal consistency with
      * atomic visibility (snapshot isolation: a write-write conflict aborts the later committer).
      */
-    CAUSAL;
-
-    /**
-     * Whether this version of the library can run transactions under the model.
-     *
-     * @return {@code true} for every model of this version.
-     */
-    public boolean implemented()
-    {
-        return true;
-    }
+    CAUSAL
 }

@@ -606,13 +606,13 @@ public final class SharedMemory implements AutoCloseable
      * @throws ModelSwitchTimeoutException when a transaction of the old model (or another switch)
      *                                     outlasted the timeout; the old model stays in force.
      * @throws IllegalStateException       when the calling thread is in a transaction (it would wait for itself).
-     * @throws IllegalArgumentException    when {@code model} is null or not implemented.
+     * @throws IllegalArgumentException    when {@code model} is null.
      */
     public void switchModel(final ConsistencyModel model)
     {
-        if (model == null || !model.implemented())
+        if (model == null)
         {
-            throw new IllegalArgumentException("model=" + model + " must be an implemented model");
+            throw new IllegalArgumentException("model=null");
         }
         checkOpen();
         final Tx tx = txs.get();

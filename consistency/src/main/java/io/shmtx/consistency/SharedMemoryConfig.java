@@ -271,7 +271,7 @@ public final class SharedMemoryConfig
         /**
          * The model a new region starts with.
          *
-         * @param model the model; only {@link ConsistencyModel#implemented() implemented} ones build.
+         * @param model the model.
          * @return this builder.
          */
         public Builder model(final ConsistencyModel model)
@@ -428,10 +428,6 @@ public final class SharedMemoryConfig
          */
         public SharedMemoryConfig build()
         {
-            if (!model.implemented())
-            {
-                throw new IllegalArgumentException("model=" + model + " is not implemented yet");
-            }
             range("processSlots", processSlots, 1, ProcessTableDescriptor.MAX_SLOTS);
             range("logsPerProcess", logsPerProcess, 1, 1024);
             if ((long)processSlots * logsPerProcess > ConsistencyDescriptor.MAX_LOCKER)
