@@ -13,6 +13,7 @@ public final class RetryLimitExceededException extends TransactionAbortedExcepti
 {
     private static final long serialVersionUID = 1L;
 
+    /** Attempts made before the limit was reached. */
     private final int attempts;
 
     /**

@@ -13,6 +13,7 @@ public class TransactionAbortedException extends ConsistencyException
 {
     private static final long serialVersionUID = 1L;
 
+    /** Why the transaction was aborted. */
     private final AbortReason reason;
 
     /**

@@ -24,6 +24,16 @@ public record TxStats(ConsistencyModel model, long epoch, long switches, long sw
 {
     /**
      * A snapshot; {@code aborts} is copied.
+     *
+     * @param model          the model in force.
+     * @param epoch          the model epoch.
+     * @param switches       model switches completed.
+     * @param switchFailures model switches given up.
+     * @param commits        committed transactions.
+     * @param aborts         aborted attempts, by reason (copied).
+     * @param retries        aborted attempts that {@code transact} ran again.
+     * @param retryWaits     {@link Tx#retry()} waits.
+     * @param versionsAlive  CAUSAL history blocks alive.
      */
     public TxStats
     {

@@ -14,7 +14,9 @@ public class LockTableCorruptException extends RegionException
 {
     private static final long serialVersionUID = 1L;
 
+    /** Transaction cell concerned, or -1. */
     private final int cell;
+    /** Lock entry concerned, or -1. */
     private final int entry;
 
     /**

@@ -12,6 +12,7 @@ public class TxAbortedException extends RegionException
 {
     private static final long serialVersionUID = 1L;
 
+    /** Why the transaction was aborted. */
     private final AbortReason reason;
 
     /**

@@ -9,6 +9,7 @@ public class HandleException extends PoolException
 {
     private static final long serialVersionUID = 1L;
 
+    /** The refused handle. */
     private final long handle;
 
     /**

@@ -10,7 +10,9 @@ public class PoolExhaustedException extends PoolException
 {
     private static final long serialVersionUID = 1L;
 
+    /** Tier that fits the request. */
     private final int tier;
+    /** Requested size in bytes. */
     private final int size;
 
     /**

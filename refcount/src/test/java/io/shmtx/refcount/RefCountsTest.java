@@ -190,10 +190,6 @@ class RefCountsTest
         }
     }
 
-    /**
-     * A retain or release probes its ledger once, in the one monitor entry that also writes the
-     * intent's held-before and the ledger (so no other thread can shift the entry in between).
-     */
     /** Count words no writer leaves (written by a buggy process). */
     enum CorruptWord
     {
@@ -359,6 +355,10 @@ class RefCountsTest
         }
     }
 
+    /**
+     * A retain or release probes its ledger once, in the one monitor entry that also writes the
+     * intent's held-before and the ledger (so no other thread can shift the entry in between).
+     */
     @Test
     void retainAndReleaseProbeTheLedgerOnceInOneMonitorEntry() throws Exception
     {

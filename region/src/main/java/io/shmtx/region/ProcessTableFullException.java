@@ -12,6 +12,7 @@ public class ProcessTableFullException extends RegionException
 {
     private static final long serialVersionUID = 1L;
 
+    /** Number of process slots of the region. */
     private final int capacity;
 
     /**

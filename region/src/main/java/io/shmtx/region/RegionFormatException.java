@@ -13,8 +13,11 @@ public class RegionFormatException extends RegionException
 {
     private static final long serialVersionUID = 1L;
 
+    /** Field at fault. */
     private final String field;
+    /** Value found in the file, as text. */
     private final String found;
+    /** Value required, as text. */
     private final String required;
 
     /**

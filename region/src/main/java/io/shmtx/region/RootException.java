@@ -12,6 +12,7 @@ public class RootException extends RegionException
 {
     private static final long serialVersionUID = 1L;
 
+    /** Root name concerned. */
     private final String name;
 
     /**
