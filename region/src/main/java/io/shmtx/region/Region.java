@@ -1442,14 +1442,16 @@ public final class Region implements AutoCloseable
     // ------------------------------------------------------------------ recovery
 
     /**
-     * Registers a recovery step, run for every dead slot this process recovers. Every step must be
-     * registered before {@link #attach()}, which recovers the dead processes it finds with the
-     * steps registered by then: a module opened later (its open registers its step) is refused, as
-     * its section's dead would otherwise wait, unrecovered, for the next periodic check, or for
-     * ever with the watchdog off.
+     * Registers a recovery step, run for every dead slot this process recovers. The step of each
+     * section must be registered before {@link #attach()}, which recovers the dead processes it
+     * finds with the steps registered by then: a module first opened later (its open registers its
+     * step) is refused, as the dead it would recover would otherwise wait, unrecovered, for the next
+     * periodic check, or for ever with the watchdog off. A module opened again on an attached region
+     * (its section has a step already) is accepted.
      *
      * @param step the step.
-     * @throws IllegalStateException naming the step and its module when this object is attached
+     * @throws IllegalStateException naming the step and its module when this object is attached and
+     *                               no step of the step's section was registered before
      *                               ({@link #detach()} first, or open the module before attaching).
      */
     public void registerRecoveryStep(final RecoveryStep step)
@@ -1461,7 +1463,7 @@ public final class Region implements AutoCloseable
         synchronized (attachLock) // a concurrent attach() recovers with this step, or this registration is refused
         {
             final int mine = slot;
-            if (mine >= 0)
+            if (mine >= 0 && steps.stream().noneMatch(registered -> registered.sectionId() == step.sectionId()))
             {
                 throw new IllegalStateException("region " + file + ": the recovery step '" + step.name() + "' (section "
                     + SectionSpec.nameOf(step.sectionId()) + ") is registered after attach() (slot " + mine + "): open every"

@@ -174,6 +174,7 @@ class RegionSettingsTest
             region.attach();
             assertEquals(List.of(), region.processes().stream().filter(p -> !p.alive()).toList(),
                 "the next attach recovered the dead slot with the step");
+            region.registerRecoveryStep(Steps.step("app: clean up, reopened", APP, (r, d) -> "again")); // the section has a step
         }
     }
 }
