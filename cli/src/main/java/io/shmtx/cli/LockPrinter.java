@@ -1,7 +1,9 @@
 package io.shmtx.cli;
 
+import io.shmtx.deadlock.AbortReason;
 import io.shmtx.deadlock.LockManager;
 import io.shmtx.deadlock.LockManagerConfig;
+import io.shmtx.deadlock.LockStats;
 import io.shmtx.region.ProcessSlotInfo;
 
 import java.io.PrintWriter;
@@ -18,7 +20,6 @@ import java.util.Map;
  */
 final class LockPrinter
 {
-    private static final String ABORTS = "aborts.";
     private static final String HELD_ROW = "%4s %8s  %-10s %7s";
 
     private LockPrinter()
@@ -38,23 +39,14 @@ final class LockPrinter
         final String indent)
     {
         out.println(indent + "locks: policy " + locks.policy());
-        final List<String> counters = new ArrayList<>();
+        final LockStats stats = locks.stats();
         final List<String> aborts = new ArrayList<>();
-        long abortTotal = 0;
-        for (final Map.Entry<String, Long> counter : locks.stats().entrySet())
+        for (final Map.Entry<AbortReason, Long> abort : stats.aborts().entrySet())
         {
-            if (counter.getKey().startsWith(ABORTS))
-            {
-                aborts.add(counter.getKey().substring(ABORTS.length()) + " " + counter.getValue());
-                abortTotal += counter.getValue();
-            }
-            else
-            {
-                counters.add(counter.getKey() + " " + counter.getValue());
-            }
+            aborts.add(abort.getKey() + " " + abort.getValue());
         }
-        out.println(indent + "  counters: " + String.join(", ", counters));
-        out.println(indent + "  aborts by reason (" + abortTotal + "): " + String.join(", ", aborts));
+        out.println(indent + "  counters: grants " + stats.grants() + ", waits " + stats.waits() + ", wounds " + stats.wounds());
+        out.println(indent + "  aborts by reason (" + stats.totalAborts() + "): " + String.join(", ", aborts));
         held(out, locks.locksHeldPerSlot(), processes, indent);
         out.println(indent + "  wait-for graph");
         locks.waitForGraphText().lines().forEach(line -> out.println(indent + "    " + line));

@@ -2,10 +2,12 @@ package io.shmtx.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.shmtx.deadlock.AbortReason;
 import io.shmtx.deadlock.Decision;
 import io.shmtx.deadlock.LockManager;
 import io.shmtx.deadlock.LockMode;
 import io.shmtx.deadlock.LockPolicy;
+import io.shmtx.deadlock.LockStats;
 import io.shmtx.deadlock.TxAbortedException;
 import io.shmtx.deadlock.Txn;
 import io.shmtx.pool.PoolConfig;
@@ -19,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -193,17 +194,9 @@ class LocksAndReferencesStatTest
                 b.crash(); // nothing recovers it: its references and its lock stay, its block is an orphan
             }
             assertEquals(List.of(orphan), a.refs.orphanReport(), "the setup did not make exactly one orphan");
-            final Map<String, Long> counters = a.locks.stats();
-            final Map<String, Long> expected = new LinkedHashMap<>();
-            expected.put("grants", 0L); // grants are counted when a transaction commits or aborts: all five are open
-            expected.put("waits", 1L);
-            expected.put("wounds", 0L);
-            expected.put("aborts.DIED", 1L);
-            expected.put("aborts.WOUNDED", 0L);
-            expected.put("aborts.NO_WAIT", 0L);
-            expected.put("aborts.TIMEOUT", 0L);
-            expected.put("aborts.DEADLOCK", 0L);
-            assertEquals(expected, counters, "the setup did not count what the test expects");
+            // grants are counted when a transaction commits or aborts: all five are open
+            final LockStats expected = new LockStats(0, 1, 0, Map.of(AbortReason.DIED, 1L));
+            assertEquals(expected, a.locks.stats(), "the setup did not count what the test expects");
             assertEquals(Map.of(a.slot, 4, deadSlot, 1), a.locks.locksHeldPerSlot());
 
             final Cli.Result stat = Cli.run("stat", file.toString(), "--once");

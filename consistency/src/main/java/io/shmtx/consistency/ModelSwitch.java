@@ -199,6 +199,8 @@ final class ModelSwitch
                     + " while this process owned the switch: corrupt");
             }
             buffer.getAndAddLong(base + SWITCHES_OFFSET, 1);
+            SharedMemory.LOG.log(System.Logger.Level.INFO, () -> "region " + file + ": consistency model switched from "
+                + MODELS[model(w)] + " to " + target + " (epoch " + epoch + ")");
         }
         finally
         {
@@ -309,9 +311,10 @@ final class ModelSwitch
         {
             return true; // someone else cleared it
         }
-        if (isSwitching(w))
+        if (isSwitching(w) && giveUp(w))
         {
-            giveUp(w);
+            SharedMemory.LOG.log(System.Logger.Level.INFO, () -> "region " + file + ": the switch to " + MODELS[model(w)]
+                + " of a process that is gone was given up; " + MODELS[previousModel(w)] + " stays in force");
         }
         buffer.compareAndSetLong(ownerOffset, owner, 0);
         return true;

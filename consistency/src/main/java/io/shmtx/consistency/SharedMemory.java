@@ -10,9 +10,11 @@ import io.shmtx.refcount.RefCounts;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionConfig;
 import io.shmtx.region.Section;
+import io.shmtx.region.SectionSettings;
 import io.shmtx.region.SectionSpec;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 
@@ -55,6 +57,8 @@ import org.agrona.concurrent.AtomicBuffer;
  */
 public final class SharedMemory implements AutoCloseable
 {
+    /** The consistency module's logger: model switches, and switches of dead switchers given up (INFO). */
+    static final System.Logger LOG = System.getLogger(SharedMemory.class.getPackageName());
     /** Commit step: the log is ACTIVE with its object table, nothing locked yet. */
     static final int HOOK_ACTIVE = 1;
     /** Commit step: one more object of the write set locked. */
@@ -135,6 +139,7 @@ public final class SharedMemory implements AutoCloseable
         final int logSize = logSize(maxObjects, redo);
         final long epoch = 1;
         final int model = config.model().ordinal();
+        final SectionSettings settings = settings(logsPerSlot, maxObjects, redo, config.model().name(), slots);
         return new SectionSpec(SectionSpec.LEDGERS, sectionLength(slots, logsPerSlot, logSize), true, (b, section) ->
         {
             final int base = (int)section.offset();
@@ -146,7 +151,39 @@ public final class SharedMemory implements AutoCloseable
             b.putInt(base + REDO_CAPACITY_OFFSET, redo);
             b.putLong(base + MODEL_WORD_OFFSET, modelWord(model, epoch));
             b.putLongRelease(base + MAGIC_OFFSET, MAGIC);
-        });
+        }, settings);
+    }
+
+    /**
+     * The settings of the consistency section: the logs are fixed when the region is created; the
+     * model only starts a new region (any process switches it with {@link #switchModel}), so an
+     * existing region's is adopted. See {@link SharedMemoryConfig}.
+     */
+    private static SectionSettings settings(final int logsPerSlot, final int maxObjects, final int redo, final String model,
+        final int slots)
+    {
+        return SectionSettings.builder(SharedMemory::readSettings)
+            .fixed("SharedMemoryConfig.logsPerProcess", logsPerSlot)
+            .fixed("SharedMemoryConfig.maxObjectsPerTransaction", maxObjects)
+            .fixed("SharedMemoryConfig.redoCapacity", redo + " bytes")
+            .adoptable("SharedMemoryConfig.model", model)
+            .processSlots("SharedMemory.section processSlots", slots)
+            .build();
+    }
+
+    /** The settings saved in a consistency section, or null when it is not one. */
+    private static Map<String, String> readSettings(final AtomicBuffer section)
+    {
+        if (section.getLongVolatile(MAGIC_OFFSET) != MAGIC || section.getInt(VERSION_OFFSET) != VERSION)
+        {
+            return null;
+        }
+        final long word = section.getLongVolatile(MODEL_WORD_OFFSET);
+        final int model = isSwitching(word) ? previousModel(word) : ConsistencyDescriptor.model(word);
+        final ConsistencyModel[] models = ConsistencyModel.values();
+        return settings(section.getInt(LOGS_PER_SLOT_OFFSET), section.getInt(MAX_OBJECTS_OFFSET),
+            section.getInt(REDO_CAPACITY_OFFSET), model < models.length ? models[model].name() : "corrupt (" + model + ")",
+            section.getInt(PROCESS_SLOTS_OFFSET)).requested();
     }
 
     /**
@@ -156,10 +193,12 @@ public final class SharedMemory implements AutoCloseable
      *
      * @param file   region file, e.g. under {@code /dev/shm}.
      * @param config the configuration; an existing region must have been made with the same
-     *               process slots, pool and log settings.
+     *               settings, except the model and lock policy, which it adopts (see {@link SharedMemoryConfig}).
      * @return the attached shared memory; close it when done.
-     * @throws ConsistencyException           when the existing region differs from {@code config} (both values named).
-     * @throws io.shmtx.region.RegionException when the file is not a compatible region, or has no consistency section.
+     * @throws io.shmtx.region.ConfigMismatchException when the existing region was made with other settings (each
+     *                                                 named, with the region's value and the configuration's).
+     * @throws io.shmtx.region.RegionException          when the file is not a region, or this JVM lacks the
+     *                                                 option Agrona needs ({@link io.shmtx.region.MissingJvmOptionException}).
      */
     public static SharedMemory open(final Path file, final SharedMemoryConfig config)
     {
@@ -177,13 +216,13 @@ public final class SharedMemory implements AutoCloseable
                 .transactionsPerProcess(lockCells(config)).build(), slots))
             .section(section(config))
             .build();
-        final Region region = openRegion(file, regionConfig, config);
+        final Region region = Region.openOrCreate(file, regionConfig); // names every setting that differs from the region's
         try
         {
-            final TieredPool pool = TieredPool.open(region, config.pool()); // names both pool configurations on a mismatch
+            final TieredPool pool = TieredPool.open(region);
             final RefCounts refs = RefCounts.open(region, pool);
             final LockManager locks = LockManager.open(region);
-            final int base = checkSettings(region, config);
+            final int base = checkSection(region);
             final int[] tierPayload = tierPayload(config.pool());
             final TxLogs logs = new TxLogs(region, pool, base, tierPayload);
             final ConsistencyRecovery recovery = new ConsistencyRecovery(logs);
@@ -215,46 +254,14 @@ public final class SharedMemory implements AutoCloseable
     }
 
     /**
-     * Opens or creates the region; when the region refuses an existing file as made with another
-     * layout, names the setting that differs (both values) if it is one of this configuration's.
+     * Checks the consistency section's format (its settings were compared with the configuration's
+     * as the region was opened); returns its offset.
      */
-    private static Region openRegion(final Path file, final RegionConfig regionConfig, final SharedMemoryConfig config)
+    private static int checkSection(final Region region)
     {
-        try
-        {
-            return Region.openOrCreate(file, regionConfig);
-        }
-        catch (final io.shmtx.region.RegionFormatException ex)
-        {
-            try (Region existing = Region.open(file))
-            {
-                TieredPool.open(existing, config.pool());
-                checkSettings(existing, config);
-            }
-            catch (final RuntimeException named)
-            {
-                if (named instanceof ConsistencyException || named instanceof io.shmtx.pool.PoolException)
-                {
-                    named.addSuppressed(ex);
-                    throw named;
-                }
-                ex.addSuppressed(named);
-            }
-            throw ex;
-        }
-    }
-
-    /** Checks the consistency section against the configuration; returns its offset. */
-    private static int checkSettings(final Region region, final SharedMemoryConfig config)
-    {
-        expect(region, "processSlots", region.processSlots(), config.processSlots());
         final Section section = region.section(SectionSpec.LEDGERS);
         final int base = (int)section.offset();
-        final AtomicBuffer buffer = region.buffer();
-        ConsistencyDescriptor.check(region.file(), buffer, base, section.length(), region.processSlots());
-        expect(region, "logsPerProcess", buffer.getInt(base + LOGS_PER_SLOT_OFFSET), config.logsPerProcess());
-        expect(region, "maxObjectsPerTransaction", buffer.getInt(base + MAX_OBJECTS_OFFSET), config.maxObjectsPerTransaction());
-        expect(region, "redoCapacity", buffer.getInt(base + REDO_CAPACITY_OFFSET), config.redoCapacity());
+        ConsistencyDescriptor.check(region.file(), region.buffer(), base, section.length(), region.processSlots());
         return base;
     }
 
@@ -266,15 +273,6 @@ public final class SharedMemory implements AutoCloseable
             sizes[t] = pool.tiers().get(t).blockSize();
         }
         return sizes;
-    }
-
-    private static void expect(final Region region, final String setting, final long found, final long configured)
-    {
-        if (found != configured)
-        {
-            throw new ConsistencyException(region.file(), "the region was made with " + setting + "=" + found
-                + " but the configuration asks for " + setting + "=" + configured);
-        }
     }
 
     // ------------------------------------------------------------------ objects

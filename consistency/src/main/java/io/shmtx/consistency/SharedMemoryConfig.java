@@ -19,21 +19,35 @@ import org.agrona.concurrent.IdleStrategy;
  * setting has a safe default and is validated by {@link Builder#build()}. Immutable.
  *
  * <table>
- *   <caption>Defaults</caption>
- *   <tr><td>model</td><td>RELEASE (the initial model of a new region; an existing region keeps its own, and
- *       {@link SharedMemory#switchModel} changes it)</td></tr>
- *   <tr><td>lockPolicy</td><td>WAIT_DIE (the lock table's initial deadlock policy)</td></tr>
- *   <tr><td>processSlots</td><td>16 processes attached at once (1 .. 4096)</td></tr>
- *   <tr><td>pool</td><td>{@link PoolConfig#defaults()}</td></tr>
- *   <tr><td>regionSize</td><td>0: just what the sections need</td></tr>
+ *   <caption>Defaults, and what {@link SharedMemory#open} does when an existing region differs</caption>
+ *   <tr><th>setting</th><th>default</th><th>existing region saved with another value</th></tr>
+ *   <tr><td>model</td><td>RELEASE</td><td>adopted: the initial model of a new region; an existing region keeps
+ *       its own ({@link SharedMemory#switchModel} changes it), and the difference is logged at INFO</td></tr>
+ *   <tr><td>lockPolicy</td><td>WAIT_DIE (the lock table's initial deadlock policy)</td><td>adopted, the same way</td></tr>
+ *   <tr><td>processSlots</td><td>16 processes attached at once (1 .. 4096)</td><td>refused</td></tr>
+ *   <tr><td>pool</td><td>{@link PoolConfig#defaults()}</td><td>refused (every pool setting)</td></tr>
+ *   <tr><td>refCounts</td><td>{@link RefCountConfig#defaults()}</td><td>refused (every reference-count setting)</td></tr>
+ *   <tr><td>regionSize</td><td>0: just what the sections need</td><td>refused (0 accepts any size)</td></tr>
  *   <tr><td>logsPerProcess</td><td>8 threads of a process in transactions at once (1 .. 1024,
- *       and processSlots x logsPerProcess at most 32767)</td></tr>
- *   <tr><td>maxObjectsPerTransaction</td><td>256 objects written, allocated or freed by one transaction (1 .. 65536)</td></tr>
- *   <tr><td>redoCapacity</td><td>16 KiB of written bytes (with 16 bytes per record) per transaction (64 B .. 16 MiB)</td></tr>
- *   <tr><td>retry</td><td>at most 100000 attempts; back-off from 1 us doubling to 1 ms after the third abort</td></tr>
- *   <tr><td>switchTimeout</td><td>1 s: how long a model switch waits for transactions of the old model</td></tr>
- *   <tr><td>idleStrategy</td><td>a {@link BackoffIdleStrategy} per waiting thread (for {@code Tx.retry()})</td></tr>
+ *       and processSlots x logsPerProcess at most 32767)</td><td>refused</td></tr>
+ *   <tr><td>maxObjectsPerTransaction</td><td>256 objects written, allocated or freed by one transaction (1 .. 65536)</td>
+ *       <td>refused</td></tr>
+ *   <tr><td>redoCapacity</td><td>16 KiB of written bytes (with 16 bytes per record) per transaction (64 B .. 16 MiB)</td>
+ *       <td>refused</td></tr>
+ *   <tr><td>retry</td><td>at most 100000 attempts; back-off from 1 us doubling to 1 ms after the third abort</td>
+ *       <td>not saved: this process's own</td></tr>
+ *   <tr><td>switchTimeout</td><td>1 s: how long a model switch waits for transactions of the old model</td>
+ *       <td>not saved: this process's own</td></tr>
+ *   <tr><td>idleStrategy</td><td>a {@link BackoffIdleStrategy} per waiting thread (for {@code Tx.retry()})</td>
+ *       <td>not saved: this process's own</td></tr>
  * </table>
+ *
+ * <p>"Refused" is a {@link io.shmtx.region.ConfigMismatchException} naming every setting that
+ * differs (by the name of the module configuration that holds it, e.g. {@code
+ * RegionConfig.processSlots}, {@code PoolConfig.tiers}, {@code SharedMemoryConfig.redoCapacity}),
+ * the region's value and this configuration's; nothing is changed. "Adopted" differences are
+ * logged on the {@code io.shmtx.region} logger; {@link SharedMemory#model()} and {@code
+ * lockManager().policy()} tell the values in force.
  */
 public final class SharedMemoryConfig
 {
@@ -239,7 +253,7 @@ public final class SharedMemoryConfig
     public String toString()
     {
         return "SharedMemoryConfig{model=" + model + ", lockPolicy=" + lockPolicy + ", processSlots=" + processSlots
-            + ", pool=" + pool + ", regionSize=" + regionSize + ", logsPerProcess=" + logsPerProcess
+            + ", pool=" + pool + ", refCounts=" + refCounts + ", regionSize=" + regionSize + ", logsPerProcess=" + logsPerProcess
             + ", maxObjectsPerTransaction=" + maxObjects + ", redoCapacity=" + redoCapacity + ", maxAttempts=" + maxAttempts
             + ", backoff=" + minBackoffNanos + ".." + maxBackoffNanos + "ns, switchTimeout=" + switchTimeout + "}";
     }

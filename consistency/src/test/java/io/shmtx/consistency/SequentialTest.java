@@ -79,7 +79,7 @@ class SequentialTest
             tx.putLong(x, 0, 99); // in place, under its exclusive lock
             youngerWrote.countDown();
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (older.lockManager().stats().get("wounds") == 0)
+            while (older.lockManager().stats().wounds() == 0)
             {
                 assertTrue(System.nanoTime() < deadline, "the older transaction wounds the younger");
                 Thread.sleep(1);

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.shmtx.pool.InvalidHandleException;
 import io.shmtx.pool.PoolConfig;
-import io.shmtx.pool.PoolException;
 import io.shmtx.pool.StaleHandleException;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionConfig;
-import io.shmtx.region.RegionFormatException;
 import io.shmtx.testkit.TempRegions;
 
 import java.nio.file.Path;
@@ -347,25 +345,6 @@ class SharedMemoryTest
             assertEquals(0L, (long)shm.readOnly(tx -> tx.getLong(a, 0) + tx.getLong(b, 0)));
             shm.transact(tx -> tx.putLong(a, 0, 1)); // the log is usable again
             assertEquals(1L, (long)shm.readOnly(tx -> tx.getLong(a, 0)));
-        }
-    }
-
-    @Test
-    void aConfigurationThatDiffersFromTheRegionIsNamedWithBothValues()
-    {
-        final Path file = temp.newPath("mismatch");
-        SharedMemory.open(file, modelConfig().build()).close();
-        final ConsistencyException logs = assertThrows(ConsistencyException.class,
-            () -> SharedMemory.open(file, modelConfig().redoCapacity(4096).build()));
-        assertTrue(logs.getMessage().contains("redoCapacity=16384") && logs.getMessage().contains("redoCapacity=4096"), logs.getMessage());
-        final RuntimeException pool = assertThrows(RuntimeException.class,
-            () -> SharedMemory.open(file, modelConfig().pool(PoolConfig.builder().tier(64, 100).build()).build()));
-        assertTrue(pool instanceof PoolException || pool instanceof RegionFormatException, pool.toString());
-        final RuntimeException slots = assertThrows(RuntimeException.class, () -> SharedMemory.open(file, modelConfig().processSlots(8).build()));
-        assertTrue(slots.getMessage().contains("8"), slots.getMessage());
-        try (SharedMemory shm = SharedMemory.open(file, modelConfig().build()))
-        {
-            assertEquals(model, shm.model()); // still usable after the refusals
         }
     }
 

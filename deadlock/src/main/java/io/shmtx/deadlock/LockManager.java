@@ -8,6 +8,7 @@ import io.shmtx.region.RecoveryStep;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionFormatException;
 import io.shmtx.region.Section;
+import io.shmtx.region.SectionSettings;
 import io.shmtx.region.SectionSpec;
 
 import java.nio.file.Path;
@@ -66,6 +67,8 @@ import org.agrona.concurrent.AtomicBuffer;
  */
 public final class LockManager implements AutoCloseable
 {
+    /** The deadlock module's logger: holder ids of free slots cleared from a lock entry (INFO). */
+    static final System.Logger LOG = System.getLogger(LockManager.class.getPackageName());
     /** A process slot's standing, for {@link #validate()}: free, attached and alive, or dead (or being recovered). */
     private static final int SLOT_FREE = 0;
     private static final int SLOT_LIVE = 1;
@@ -137,6 +140,8 @@ public final class LockManager implements AutoCloseable
                 + " exceeds " + MAX_CELLS + " transaction cells");
         }
         final long length = locksOffset(processSlots, cells) + (long)config.locks() * ENTRY_SIZE;
+        final SectionSettings settings = settings(config.locks(), cells, config.maxWait().toMillis(), config.policy().name(),
+            processSlots);
         return new SectionSpec(SectionSpec.LOCK_TABLE, length, true, (buffer, section) ->
         {
             final int b = (int)section.offset();
@@ -147,16 +152,46 @@ public final class LockManager implements AutoCloseable
             buffer.putLong(b + MAX_WAIT_OFFSET, config.maxWait().toMillis());
             buffer.putLong(b + POLICY_OFFSET, config.policy().ordinal());
             buffer.putLongRelease(b + MAGIC_OFFSET, MAGIC);
-        });
+        }, settings);
+    }
+
+    /**
+     * The settings of a lock table: its size, cells and wait bound are fixed when the region is
+     * created; its policy only starts the table (any process switches it with {@link #setPolicy}),
+     * so an existing table's is adopted. See {@link LockManagerConfig}.
+     */
+    private static SectionSettings settings(final int locks, final int cells, final long maxWaitMillis, final String policy,
+        final int processSlots)
+    {
+        return SectionSettings.builder(LockManager::readSettings)
+            .fixed("LockManagerConfig.locks", locks)
+            .fixed("LockManagerConfig.transactionsPerProcess", cells)
+            .fixed("LockManagerConfig.maxWait", maxWaitMillis + " ms")
+            .adoptable("LockManagerConfig.policy", policy)
+            .processSlots("LockManager.section processSlots", processSlots)
+            .build();
+    }
+
+    /** The settings saved in a lock-table section, or null when it is not one. */
+    private static Map<String, String> readSettings(final AtomicBuffer section)
+    {
+        if (section.getLongVolatile(MAGIC_OFFSET) != MAGIC || section.getInt(VERSION_OFFSET) != VERSION)
+        {
+            return null;
+        }
+        final long policy = section.getLongVolatile(POLICY_OFFSET);
+        return settings(section.getInt(LOCK_COUNT_OFFSET), section.getInt(CELLS_PER_SLOT_OFFSET), section.getLong(MAX_WAIT_OFFSET),
+            policy >= 0 && policy < POLICIES.length ? POLICIES[(int)policy].name() : "corrupt (" + policy + ")",
+            section.getInt(PROCESS_SLOTS_OFFSET)).requested();
     }
 
     /**
      * Opens a region's lock table and registers its recovery step (release a dead process's
-     * locks). Open before {@link Region#attach()}.
+     * locks). Open before {@link Region#attach()}. Its settings are the region's, as saved.
      *
      * @param region a region created with {@link #section}.
      * @return the lock manager.
-     * @throws IllegalStateException when the region is closed.
+     * @throws IllegalStateException when the region is closed, or attached already.
      */
     public static LockManager open(final Region region)
     {
@@ -406,7 +441,13 @@ public final class LockManager implements AutoCloseable
             if (cellOfFreeSlot(holder))
             {
                 final int cells = totalCells();
-                return clearIds(entryOffset(index), c -> c < cells && cellOfFreeSlot(c)) > 0;
+                final int cleared = clearIds(entryOffset(index), c -> c < cells && cellOfFreeSlot(c));
+                if (cleared > 0)
+                {
+                    LOG.log(System.Logger.Level.INFO, () -> "region " + file + ": lock entry " + index + " was held by " + cleared
+                        + " transaction cell(s) of free process slots (nobody left to release them); cleared");
+                }
+                return cleared > 0;
             }
         }
         return false;
@@ -844,26 +885,18 @@ public final class LockManager implements AutoCloseable
      * Counters since creation, summed over every process. Grants are added when their transaction
      * commits, aborts, restarts or closes (one shared update per transaction, not per lock).
      *
-     * @return waits, grants, wounds and aborts by reason.
+     * @return grants, waits, wounds and aborts by reason.
      */
-    public Map<String, Long> stats()
+    public LockStats stats()
     {
         checkRegionOpen();
-        final Map<String, Long> result = new LinkedHashMap<>();
-        result.put("grants", buffer.getLongVolatile(base + COUNTERS_OFFSET + COUNT_GRANTS * Long.BYTES));
-        result.put("waits", buffer.getLongVolatile(base + COUNTERS_OFFSET + COUNT_WAITS * Long.BYTES));
-        result.put("wounds", buffer.getLongVolatile(base + COUNTERS_OFFSET + COUNT_WOUNDS * Long.BYTES));
-        for (final AbortReason reason : AbortReason.values())
-        {
-            result.put("aborts." + reason, buffer.getLongVolatile(base + COUNTERS_OFFSET + (1 + reason.ordinal()) * Long.BYTES));
-        }
-        return result;
+        return new LockStats(counter(COUNT_GRANTS), counter(COUNT_WAITS), counter(COUNT_WOUNDS), aborts());
     }
 
     /**
-     * Aborts counted by reason.
+     * Aborts counted by reason (as in {@link #stats()}).
      *
-     * @return counts.
+     * @return counts, every reason present.
      */
     public Map<AbortReason, Long> aborts()
     {
@@ -871,9 +904,14 @@ public final class LockManager implements AutoCloseable
         final Map<AbortReason, Long> result = new EnumMap<>(AbortReason.class);
         for (final AbortReason reason : AbortReason.values())
         {
-            result.put(reason, buffer.getLongVolatile(base + COUNTERS_OFFSET + (1 + reason.ordinal()) * Long.BYTES));
+            result.put(reason, counter(1 + reason.ordinal()));
         }
         return result;
+    }
+
+    private long counter(final int index)
+    {
+        return buffer.getLongVolatile(base + COUNTERS_OFFSET + index * Long.BYTES);
     }
 
     /**
@@ -1129,5 +1167,11 @@ public final class LockManager implements AutoCloseable
             }
         }
         return "released " + released + " locks, withdrew " + waits + " waits";
+    }
+
+    @Override
+    public String toString()
+    {
+        return "LockManager{" + file + ", " + lockCount + " locks" + (closed ? ", closed" : "") + "}";
     }
 }

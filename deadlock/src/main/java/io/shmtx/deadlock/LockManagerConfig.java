@@ -3,16 +3,23 @@ package io.shmtx.deadlock;
 import java.time.Duration;
 
 /**
- * Configuration of a region's lock table, fixed at create time (the policy can be switched later).
- * Immutable.
+ * Configuration of a region's lock table, fixed at create time and saved in the region (the
+ * policy can be switched later). Immutable.
  *
  * <table>
- *   <caption>Defaults</caption>
- *   <tr><td>locks</td><td>4096 lock entries (a power of two, 16 .. 16M); handles hash onto them</td></tr>
- *   <tr><td>transactionsPerProcess</td><td>16 open transactions per process (1 .. 1024)</td></tr>
- *   <tr><td>policy</td><td>WAIT_DIE</td></tr>
- *   <tr><td>maxWait</td><td>2 s: no wait lasts longer, whatever the policy (1 ms .. 10 min)</td></tr>
+ *   <caption>Defaults, and what {@code Region.openOrCreate} does when an existing region differs</caption>
+ *   <tr><th>setting</th><th>default</th><th>existing region saved with another value</th></tr>
+ *   <tr><td>locks</td><td>4096 lock entries (a power of two, 16 .. 16M); handles hash onto them</td><td>refused</td></tr>
+ *   <tr><td>transactionsPerProcess</td><td>16 open transactions per process (1 .. 1024)</td><td>refused</td></tr>
+ *   <tr><td>policy</td><td>WAIT_DIE</td><td>adopted: the region's current policy is kept (any process may
+ *       switch it with {@link LockManager#setPolicy}), and the difference is logged at INFO on the
+ *       {@code io.shmtx.region} logger</td></tr>
+ *   <tr><td>maxWait</td><td>2 s: no wait lasts longer, whatever the policy (1 ms .. 10 min)</td><td>refused</td></tr>
  * </table>
+ *
+ * <p>"Refused" is a {@link io.shmtx.region.ConfigMismatchException} naming every setting that
+ * differs, the region's value and this configuration's. {@link LockManager#open} takes the
+ * region's settings as they are.
  */
 public final class LockManagerConfig
 {
@@ -90,6 +97,13 @@ public final class LockManagerConfig
     public Duration maxWait()
     {
         return maxWait;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "LockManagerConfig{locks=" + locks + ", transactionsPerProcess=" + transactionsPerProcess + ", policy=" + policy
+            + ", maxWait=" + maxWait + '}';
     }
 
     /**

@@ -112,7 +112,7 @@ class LockManagerTest
             old.commit();
             assertEquals(Decision.GRANTED, young.tryLock(3, LockMode.SHARED));
             young.commit();
-            assertEquals(1, f.locks.stats().get("wounds"));
+            assertEquals(1, f.locks.stats().wounds());
         }
     }
 
@@ -313,7 +313,7 @@ class LockManagerTest
             assertTrue(f.locks.holders(f.locks.lockIndex(9), tx.cell(), LockMode.EXCLUSIVE).isEmpty());
             final TxAbortedException ex = assertThrows(TxAbortedException.class, () -> tx.lock(9, LockMode.EXCLUSIVE));
             assertEquals(AbortReason.TIMEOUT, ex.reason(), "a bounded wait, no wound written outside the cells");
-            assertEquals(0, f.locks.stats().get("wounds"));
+            assertEquals(0, f.locks.stats().wounds());
         }
         // a shared request meets an owner id just past the cells: it would name a lock entry's words
         try (LockFixture f = fixture(LockPolicy.WOUND_WAIT); Txn tx = f.locks.begin())
@@ -334,7 +334,7 @@ class LockManagerTest
             final byte[] before = others.get();
             final TxAbortedException ex = assertThrows(TxAbortedException.class, () -> tx.lock(9, LockMode.SHARED));
             assertEquals(AbortReason.TIMEOUT, ex.reason());
-            assertEquals(0, f.locks.stats().get("wounds"));
+            assertEquals(0, f.locks.stats().wounds());
             assertArrayEquals(before, others.get(), "nothing outside the entry asked for was written");
             final LockTableCorruptException beyond = assertThrows(LockTableCorruptException.class,
                 () -> f.locks.markVictim(f.locks.totalCells() + 1, AbortReason.WOUNDED));
@@ -547,7 +547,7 @@ class LockManagerTest
             f.locks.setPolicy(LockPolicy.WOUND_WAIT);
             assertThrows(LockTableCorruptException.class, () -> old.tryLock(50, LockMode.EXCLUSIVE));
             assertEquals(state, f.locks.buffer().getLongVolatile(stateWord), "the corrupt cell was not wounded");
-            assertEquals(0, f.locks.stats().get("wounds"));
+            assertEquals(0, f.locks.stats().wounds());
             assertTrue(f.locks.waitForGraphText().contains("CORRUPT"), f.locks.waitForGraphText());
 
             f.locks.buffer().putLongVolatile(idWord, id);

@@ -7,6 +7,13 @@ import java.util.List;
  * Configuration of a tiered pool, fixed when its region is created and stored in the region, so
  * that every process sees the same tiers. Build one with {@link #builder()}.
  *
+ * <p>An existing region whose pool was created with another value of any of these settings is
+ * refused ({@link io.shmtx.region.ConfigMismatchException} naming each setting, the region's value
+ * and this configuration's) by {@code Region.openOrCreate} with {@link TieredPool#section} and by
+ * {@link TieredPool#open(io.shmtx.region.Region, PoolConfig)}: the tiers, caches and cells shape the
+ * section, and strict mode and the thresholds are the pool's, saved in it for every process.
+ * {@link TieredPool#open(io.shmtx.region.Region)} takes the region's settings as they are.
+ *
  * <p>Instances are immutable and threadsafe.
  *
  * <table>

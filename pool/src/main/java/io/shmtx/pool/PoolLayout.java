@@ -3,9 +3,11 @@ package io.shmtx.pool;
 import static io.shmtx.pool.PoolDescriptor.*;
 
 import io.shmtx.region.RegionDescriptor;
+import io.shmtx.region.SectionSettings;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.agrona.concurrent.AtomicBuffer;
 
@@ -64,6 +66,63 @@ final class PoolLayout
             offset += (long)stride[t] * tier.blockCount();
         }
         this.length = offset;
+    }
+
+    /**
+     * The settings this layout is made of, as {@link io.shmtx.region.Region#checkSettings} compares them
+     * with an existing pool's: every one is fixed (the tiers, caches and cells shape the section; strict
+     * mode and thresholds are the pool's, saved in it, the same for every process).
+     */
+    SectionSettings settings()
+    {
+        return describe(SectionSettings.builder(PoolLayout::readSettings), config, processSlots).build();
+    }
+
+    private static SectionSettings.Builder describe(final SectionSettings.Builder builder, final PoolConfig config,
+        final int processSlots)
+    {
+        final StringBuilder tiers = new StringBuilder("[");
+        for (final TierConfig tier : config.tiers())
+        {
+            tiers.append(tiers.length() == 1 ? "" : ", ").append(tier.blockSize()).append(" B x ").append(tier.blockCount())
+                .append(tier.reserve() == 0 ? "" : " (reserve " + tier.reserve() + ")");
+        }
+        return builder.fixed("PoolConfig.tiers", tiers.append(']'))
+            .fixed("PoolConfig.threadsPerProcess", config.threadsPerProcess())
+            .fixed("PoolConfig.cacheSize", config.cacheSize())
+            .fixed("PoolConfig.strict", config.strict())
+            .fixed("PoolConfig.thresholds", "low " + config.lowThresholdPercent() + "%, critical " + config.criticalThresholdPercent() + "%")
+            .processSlots("TieredPool.section processSlots", processSlots);
+    }
+
+    /**
+     * The settings saved in a pool section, by the names of {@link #settings()}.
+     *
+     * @return the settings, or {@code null} when the section is not a pool's.
+     * @throws IllegalArgumentException when the saved values are no valid configuration.
+     */
+    static Map<String, String> readSettings(final AtomicBuffer section)
+    {
+        final int tiers = section.getInt(TIER_COUNT_OFFSET);
+        if (section.getLongVolatile(MAGIC_OFFSET) != MAGIC || section.getInt(VERSION_OFFSET) != VERSION
+            || tiers < 1 || tiers > PoolConfig.MAX_TIERS)
+        {
+            return null;
+        }
+        final PoolConfig.Builder builder = PoolConfig.builder();
+        for (int t = 0; t < tiers; t++)
+        {
+            final int entry = TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE;
+            builder.tier(new TierConfig(section.getInt(entry + TIER_BLOCK_SIZE_OFFSET), section.getInt(entry + TIER_BLOCK_COUNT_OFFSET),
+                section.getInt(entry + TIER_RESERVE_OFFSET)));
+        }
+        final PoolConfig saved = builder.strict((section.getInt(FLAGS_OFFSET) & 1) != 0)
+            .thresholds(section.getInt(LOW_PERCENT_OFFSET), section.getInt(CRITICAL_PERCENT_OFFSET))
+            .cacheSize(section.getInt(CACHE_SIZE_OFFSET))
+            .threadsPerProcess(section.getInt(CELLS_PER_SLOT_OFFSET) - 1)
+            .build();
+        return describe(SectionSettings.builder(PoolLayout::readSettings), saved, section.getInt(PROCESS_SLOTS_OFFSET))
+            .build().requested();
     }
 
     long configHash()

@@ -1,5 +1,6 @@
 package io.shmtx.pool;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -51,5 +52,44 @@ public record PoolStats(List<TierStats> tiers, long[] histogram)
     public long[] histogram()
     {
         return histogram.clone();
+    }
+
+    /**
+     * Equal tiers and histogram contents.
+     *
+     * @param other another object.
+     * @return whether it holds the same statistics.
+     */
+    @Override
+    public boolean equals(final Object other)
+    {
+        return other instanceof PoolStats && tiers.equals(((PoolStats)other).tiers)
+            && Arrays.equals(histogram, ((PoolStats)other).histogram);
+    }
+
+    @Override
+    public int hashCode()
+    {
+        return 31 * tiers.hashCode() + Arrays.hashCode(histogram);
+    }
+
+    /**
+     * The tiers and the histogram's non-empty buckets, each as its size range.
+     *
+     * @return e.g. {@code PoolStats[tiers=[TierStats[...]], histogram={33..64 B: 5}]}.
+     */
+    @Override
+    public String toString()
+    {
+        final StringBuilder buckets = new StringBuilder();
+        for (int b = 0; b < histogram.length; b++)
+        {
+            if (histogram[b] != 0)
+            {
+                buckets.append(buckets.length() == 0 ? "" : ", ").append(b == 0 ? "0..1" : ((1L << (b - 1)) + 1) + ".." + (1L << b))
+                    .append(" B: ").append(histogram[b]);
+            }
+        }
+        return "PoolStats[tiers=" + tiers + ", histogram={" + buckets + "}]";
     }
 }

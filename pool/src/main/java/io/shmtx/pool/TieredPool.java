@@ -86,6 +86,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class TieredPool implements MemoryStrategy, AutoCloseable
 {
+    /** The pool module's logger: a tier lock taken over from a holder that is gone (INFO). */
+    static final System.Logger LOG = System.getLogger(TieredPool.class.getPackageName());
     private static final long LOCK_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int MAIN = 0;
     private static final int RESERVE = 1;
@@ -99,7 +101,16 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     /** Hot word: the tier's count-word index in a thread cache's slots, and (high half) the cache capacity. */
     private static final int HOT_CACHE = 3;
     private static final int HOT_WORDS = 4;
-    private static final long LONGS = UnsafeApi.arrayBaseOffset(long[].class);
+
+    /**
+     * Constants read through Agrona's Unsafe, apart so that this class initialises without it: in a
+     * JVM without the option Agrona needs, {@link #section} still runs and the region's entry
+     * points name the missing option instead of this class failing to initialise.
+     */
+    private static final class ArrayOffsets
+    {
+        static final long LONGS = UnsafeApi.arrayBaseOffset(long[].class);
+    }
 
     private final Region region;
     private final Path file;
@@ -221,16 +232,18 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
                 + RegionDescriptor.MAX_REGION_SIZE);
         }
         return new SectionSpec(SectionSpec.POOL, layout.length, true,
-            (buffer, section) -> layout.format(buffer, (int)section.offset()));
+            (buffer, section) -> layout.format(buffer, (int)section.offset()), layout.settings());
     }
 
     /**
-     * Opens the pool of a region and registers its recovery step. Works before or after
-     * {@link Region#attach()}; allocating and freeing need the region attached.
+     * Opens the pool of a region and registers its recovery step. Open it before
+     * {@link Region#attach()} (which recovers the dead with the steps registered by then);
+     * allocating and freeing need the region attached.
      *
      * @param region a region created with {@link #section(PoolConfig, int)}.
      * @return the pool.
      * @throws io.shmtx.region.RegionFormatException when the region has no pool section or it is corrupt.
+     * @throws IllegalStateException when the region is attached already.
      */
     public static TieredPool open(final Region region)
     {
@@ -245,25 +258,24 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     }
 
     /**
-     * Opens the pool and checks that its tier table is the one {@code expected} describes.
+     * Opens the pool once its settings are checked to be those {@code expected} describes (every
+     * pool setting is fixed when the region is created: see {@link PoolConfig}).
      *
      * @param region   the region.
      * @param expected the configuration this process was built for.
      * @return the pool.
-     * @throws PoolException naming the first setting that differs.
+     * @throws io.shmtx.region.ConfigMismatchException naming every setting that differs, with the
+     *                                                 region's value and {@code expected}'s.
+     * @throws IllegalStateException when the region is attached already.
      */
     public static TieredPool open(final Region region, final PoolConfig expected)
     {
-        final TieredPool pool = open(region);
-        final PoolConfig actual = pool.layout.config;
-        if (!actual.tiers().equals(expected.tiers()) || actual.strict() != expected.strict()
-            || actual.cacheSize() != expected.cacheSize() || actual.threadsPerProcess() != expected.threadsPerProcess()
-            || actual.lowThresholdPercent() != expected.lowThresholdPercent()
-            || actual.criticalThresholdPercent() != expected.criticalThresholdPercent())
+        if (expected == null)
         {
-            throw new PoolException(region.file(), "the region's pool is " + actual + " but this process expects " + expected);
+            throw new IllegalArgumentException("expected=null: a PoolConfig is required");
         }
-        return pool;
+        region.checkSettings(section(expected, region.processSlots()));
+        return open(region);
     }
 
     // ------------------------------------------------------------------ allocation
@@ -453,7 +465,7 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
     /** Word {@code word} of {@link #hot} for a tier in 0..tierCount-1 (the caller has checked it). */
     private long hot(final int tier, final int word)
     {
-        return UnsafeApi.getLong(hot, LONGS + ((long)(tier * HOT_WORDS + word) << 3));
+        return UnsafeApi.getLong(hot, ArrayOffsets.LONGS + ((long)(tier * HOT_WORDS + word) << 3));
     }
 
     // ------------------------------------------------------------------ free
@@ -779,6 +791,9 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
             final long holder = buffer.getLongVolatile(lock);
             if (holder != 0 && holder != token && region.isOwnerGone(holder) && buffer.compareAndSetLong(lock, holder, token))
             {
+                LOG.log(System.Logger.Level.INFO, () -> "region " + file + ": pool tier " + tier
+                    + " was left locked by a recovery or validation that is gone (lock word 0x" + Long.toHexString(holder)
+                    + "); taken over");
                 break;
             }
             if (System.nanoTime() > deadline)
@@ -1632,5 +1647,11 @@ public final class TieredPool implements MemoryStrategy, AutoCloseable
         }
         allCaches.clear();
         leasedCells.clear();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "TieredPool{" + file + ", " + tierCount + " tiers" + (closed ? ", closed" : "") + "}";
     }
 }

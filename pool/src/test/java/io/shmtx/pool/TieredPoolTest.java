@@ -296,7 +296,11 @@ class TieredPoolTest
         }
     }
 
-    /** The pool section's slot count must be the region's: refused when impossible, explained when it differs. */
+    /**
+     * The pool section's slot count must be the region's: refused when impossible, refused by the
+     * region configuration when it differs, and explained by open when a section made without its
+     * settings (by hand) differs.
+     */
     @Test
     void sectionSlotCountIsCheckedAndAMismatchIsExplained() throws Exception
     {
@@ -305,11 +309,16 @@ class TieredPoolTest
             final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> TieredPool.section(small(), bad));
             assertTrue(ex.getMessage().contains("processSlots=" + bad), ex.getMessage());
         }
+        final io.shmtx.region.SectionSpec forFour = TieredPool.section(small(), 4);
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> io.shmtx.region.RegionConfig.builder().processSlots(8).section(forFour).build());
+        assertTrue(refused.getMessage().contains("section pool is laid out for 4 process slots but processSlots=8"),
+            refused.getMessage());
         try (io.shmtx.testkit.TempRegions temp = new io.shmtx.testkit.TempRegions())
         {
             final java.nio.file.Path file = temp.newPath("slots");
             io.shmtx.region.Region.create(file, io.shmtx.region.RegionConfig.builder().processSlots(8)
-                .section(TieredPool.section(small(), 4)).build()).close();
+                .section(new io.shmtx.region.SectionSpec(forFour.id(), forFour.length(), true, forFour.formatter())).build()).close();
             try (io.shmtx.region.Region region = io.shmtx.region.Region.open(file))
             {
                 final PoolCorruptException ex = assertThrows(PoolCorruptException.class, () -> TieredPool.open(region));
@@ -535,15 +544,5 @@ class TieredPoolTest
         }
     }
 
-    @Test
-    void otherTierTableIsRefused() throws Exception
-    {
-        try (PoolFixture f = new PoolFixture(small()))
-        {
-            final PoolException ex = assertThrows(PoolException.class,
-                () -> TieredPool.open(f.region, PoolConfig.builder().tier(32, 201).tier(64, 200).tier(256, 10).cacheSize(8).build()));
-            assertTrue(ex.getMessage().contains("expects"), ex.getMessage());
-            TieredPool.open(f.region, small()).close();
-        }
-    }
+
 }

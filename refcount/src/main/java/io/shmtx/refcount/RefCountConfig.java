@@ -3,7 +3,14 @@ package io.shmtx.refcount;
 import java.time.Duration;
 
 /**
- * Configuration of the reference counts of a region, fixed at create time. Immutable.
+ * Configuration of the reference counts of a region, fixed at create time and saved in the
+ * region. Immutable.
+ *
+ * <p>An existing region whose reference counts were created with another value of any of these
+ * settings is refused by {@code Region.openOrCreate} with {@link RefCounts#section} ({@link
+ * io.shmtx.region.ConfigMismatchException} naming each setting, the region's value and this
+ * configuration's): the ledger capacity and the threads shape the section, and the grace period is
+ * how every process frees. {@link RefCounts#open} takes the region's settings as they are.
  *
  * <table>
  *   <caption>Defaults</caption>

@@ -12,6 +12,7 @@ import io.shmtx.region.ProcessTableDescriptor;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionDescriptor;
 import io.shmtx.region.Section;
+import io.shmtx.region.SectionSettings;
 import io.shmtx.region.SectionSpec;
 
 import java.nio.file.Path;
@@ -137,6 +138,11 @@ import org.agrona.concurrent.AtomicBuffer;
  */
 public final class RefCounts implements AutoCloseable
 {
+    /**
+     * The refcount module's logger: count words of gone holders unlocked (INFO), references dropped
+     * at close (WARNING).
+     */
+    static final System.Logger LOG = System.getLogger(RefCounts.class.getPackageName());
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final Region region;
@@ -260,6 +266,8 @@ public final class RefCounts implements AutoCloseable
         final int cellsPerSlot = config.threadsPerProcess() + 1;
         final long slotArea = (long)cellsPerSlot * CELL_SIZE + (long)config.ledgerCapacity() * ENTRY_SIZE;
         final long length = layoutEnd(counts) + slotArea * processSlots;
+        final SectionSettings settings = settings(counts, config.ledgerCapacity(), cellsPerSlot, config.gracePeriod().toMillis(),
+            processSlots);
         return new SectionSpec(SectionSpec.REFCOUNT, length, true, (buffer, section) ->
         {
             final int b = (int)section.offset();
@@ -277,16 +285,51 @@ public final class RefCounts implements AutoCloseable
                 offset = RegionDescriptor.align(offset + (long)counts[t] * Long.BYTES, 64);
             }
             buffer.putLongRelease(b + MAGIC_OFFSET, MAGIC);
-        });
+        }, settings);
+    }
+
+    /**
+     * The settings of a reference-count section, all fixed when the region is created (they shape
+     * the section, or, the grace period, how every process frees): see {@link RefCountConfig}.
+     */
+    private static SectionSettings settings(final int[] counts, final int capacity, final int cellsPerSlot, final long graceMillis,
+        final int processSlots)
+    {
+        return SectionSettings.builder(RefCounts::readSettings)
+            .fixed("RefCountConfig.ledgerCapacity", capacity)
+            .fixed("RefCountConfig.threadsPerProcess", cellsPerSlot - 1)
+            .fixed("RefCountConfig.gracePeriod", graceMillis + " ms")
+            .fixed("RefCounts.section pool block counts", java.util.Arrays.toString(counts))
+            .processSlots("RefCounts.section processSlots", processSlots)
+            .build();
+    }
+
+    /** The settings saved in a reference-count section, or null when it is not one. */
+    private static Map<String, String> readSettings(final AtomicBuffer section)
+    {
+        final int tiers = section.getInt(TIER_COUNT_OFFSET);
+        if (section.getLongVolatile(MAGIC_OFFSET) != MAGIC || section.getInt(VERSION_OFFSET) != VERSION
+            || tiers < 1 || tiers > PoolConfig.MAX_TIERS)
+        {
+            return null;
+        }
+        final int[] counts = new int[tiers];
+        for (int t = 0; t < tiers; t++)
+        {
+            counts[t] = section.getInt(TIER_TABLE_OFFSET + t * TIER_ENTRY_SIZE);
+        }
+        return settings(counts, section.getInt(LEDGER_CAPACITY_OFFSET), section.getInt(CELLS_PER_SLOT_OFFSET),
+            section.getLong(GRACE_MILLIS_OFFSET), section.getInt(PROCESS_SLOTS_OFFSET)).requested();
     }
 
     /**
      * Opens the reference counts of a region and registers their recovery step (run before the
-     * pool's). Open before {@link Region#attach()}.
+     * pool's). Open before {@link Region#attach()}. Their settings are the region's, as saved.
      *
      * @param region the region, created with {@link #section} and the pool's section.
      * @param pool   the region's pool.
      * @return the reference counts.
+     * @throws IllegalStateException when the region is attached already.
      */
     public static RefCounts open(final Region region, final TieredPool pool)
     {
@@ -722,8 +765,14 @@ public final class RefCounts implements AutoCloseable
      */
     boolean releaseAbandoned(final int word, final long w, final int owner)
     {
-        return ProcessTableDescriptor.state(region.slotStateWord(owner)) == ProcessTableDescriptor.STATE_FREE
-            && buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w));
+        if (ProcessTableDescriptor.state(region.slotStateWord(owner)) == ProcessTableDescriptor.STATE_FREE
+            && buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w)))
+        {
+            LOG.log(System.Logger.Level.INFO, () -> "region " + file + ": count word at offset " + word
+                + " was left locked by free slot " + owner + "; unlocked, its count kept");
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -1120,17 +1169,24 @@ public final class RefCounts implements AutoCloseable
      */
     private void dropOwnLeftovers(final int me)
     {
+        int dropped = 0;
         for (int t = 0; t < tierCount; t++)
         {
             for (int i = 0; i < blockCount[t]; i++)
             {
                 final int word = countsBase[t] + i * Long.BYTES;
                 final long w = buffer.getLongVolatile(word);
-                if (lockOwner(w) == me)
+                if (lockOwner(w) == me && buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w)))
                 {
-                    buffer.compareAndSetLong(word, w, RefCountDescriptor.unlocked(w));
+                    dropped++;
                 }
             }
+        }
+        if (dropped > 0)
+        {
+            final int count = dropped;
+            LOG.log(System.Logger.Level.INFO, () -> "region " + file + ": " + count + " count word(s) left locked by an earlier"
+                + " attachment of slot " + me + " unlocked, their counts kept");
         }
     }
 
@@ -1622,6 +1678,11 @@ public final class RefCounts implements AutoCloseable
             droppedAtClose = List.copyOf(dropped);
             closed = true;
         }
+        if (!dropped.isEmpty())
+        {
+            LOG.log(System.Logger.Level.WARNING, () -> "region " + file + ": closing, " + dropped.size() + " reference(s) to"
+                + " blocks freed behind their holder's back were dropped (see droppedAtClose()): " + dropped);
+        }
         if (failure != null)
         {
             throw failure;
@@ -1648,5 +1709,11 @@ public final class RefCounts implements AutoCloseable
                 }
             }
         }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "RefCounts{" + file + ", ledgers of " + ledgerCapacity + " handles" + (closed ? ", closed" : "") + "}";
     }
 }

@@ -7,6 +7,7 @@ import io.shmtx.region.internal.LockFile;
 import io.shmtx.region.internal.PrivateFiles;
 
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -53,6 +54,24 @@ import org.agrona.concurrent.UnsafeBuffer;
  * validate its header; {@link #attach()} claims a process slot; {@link #close()} detaches and
  * gives the mapping up (the garbage collector unmaps it once nothing refers to it). Register {@link RecoveryStep}s and listeners before {@link #attach()}: attaching starts
  * a daemon thread that refreshes this process's heartbeat and periodically recovers dead slots.
+ *
+ * <p>Set-up. Every JVM using a region needs {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}
+ * (Agrona, which reads and writes the mapping, uses {@code jdk.internal.misc.Unsafe}): every entry
+ * point that creates, opens or deletes a region checks it first, before it touches any file, and
+ * throws {@link MissingJvmOptionException} naming the option and where to add it.
+ *
+ * <p>Settings of an existing region. {@link #openOrCreate} compares its configuration with the
+ * settings the region was created with: one that shapes the region or that every process must
+ * share is refused with {@link ConfigMismatchException} (every such setting named, with both
+ * values); one that only starts a new region and that processes may change at run time (a lock
+ * policy, a consistency model) and the heartbeat interval are adopted from the region and
+ * reported at INFO (see {@link RegionConfig} for each setting).
+ *
+ * <p>Logging. Through {@link System.Logger} (routed by the application to its logging framework;
+ * {@code java.util.logging} by default), logger {@code io.shmtx.region}: each recovery of a dead
+ * slot with its report (INFO; WARNING when a step failed), a failure of the periodic watchdog
+ * (WARNING, also kept for {@link #lastWatchdogError()}), adopted settings and files a dead creator
+ * left that are removed (INFO); attach, detach and mapping at DEBUG. Nothing is logged on a hot path.
  *
  * <p>Names. Every entry point first resolves the path it is given to the real file
  * ({@link #realPath}: symbolic links followed, a dangling one too), and the lock file is the one
@@ -111,11 +130,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class Region implements AutoCloseable
 {
+    /** The region module's logger: recoveries (INFO), watchdog failures (WARNING), adopted settings (INFO). */
+    static final System.Logger LOG = System.getLogger(Region.class.getPackageName());
     static final Runnable NO_HOOK = () -> { };
     /** Test hook run between writing the header and publishing the magic (same package only). */
     static volatile Runnable initHook = NO_HOOK;
 
     private static final long DEFAULT_OPEN_TIMEOUT_MS = 10_000;
+    private static final String DEFERRED = "deferred: ";
     /** How long attach() waits for recoveries under way when the table is full. */
     private static final long ATTACH_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long START_TIME = ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
@@ -181,6 +203,8 @@ public final class Region implements AutoCloseable
      * @throws RegionExistsException when a ready region is already there.
      * @throws RegionFormatException when the file holds something that is not a region (empty, zeros,
      *                               other bytes, not a regular file), or the lock file is not this user's.
+     * @throws MissingJvmOptionException when this JVM lacks {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}
+     *                                   (checked before any file is touched).
      */
     public static Region create(final Path file, final RegionConfig config)
     {
@@ -196,9 +220,12 @@ public final class Region implements AutoCloseable
      * another user's region.
      *
      * @param file   region file; a symbolic link, even a dangling one, is followed.
-     * @param config layout and settings; an existing region must have the same layout.
+     * @param config layout and settings; an existing region must have been created with the same
+     *               settings, except those it adopts (see {@link RegionConfig}).
      * @return the mapped region, not yet attached.
-     * @throws RegionFormatException when the file is not a compatible region, or not one this user could have created.
+     * @throws ConfigMismatchException when an existing region was created with other settings (each named, with both values).
+     * @throws RegionFormatException when the file is not a region, or not one this user could have created.
+     * @throws MissingJvmOptionException when this JVM lacks {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}.
      */
     public static Region openOrCreate(final Path file, final RegionConfig config)
     {
@@ -214,6 +241,7 @@ public final class Region implements AutoCloseable
      * @return the mapped region, not yet attached.
      * @throws RegionException when the file is missing.
      * @throws RegionFormatException when the file is not a valid region of this layout.
+     * @throws MissingJvmOptionException when this JVM lacks {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}.
      */
     public static Region open(final Path file)
     {
@@ -250,9 +278,11 @@ public final class Region implements AutoCloseable
      * @return the region, mapped read-only.
      * @throws RegionException when the file is missing or its lock file cannot be read.
      * @throws RegionFormatException when the file is not a valid region of this layout.
+     * @throws MissingJvmOptionException when this JVM lacks {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}.
      */
     public static Region openReadOnly(final Path file)
     {
+        JvmOptions.check(file);
         if (file == null)
         {
             throw new IllegalArgumentException("file=null");
@@ -336,9 +366,11 @@ public final class Region implements AutoCloseable
      * @param file region file.
      * @return whether a region file was deleted; when there is none, nothing is deleted.
      * @throws RegionFormatException naming the file and what it holds, when it is not a region.
+     * @throws MissingJvmOptionException when this JVM lacks {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}.
      */
     public static boolean delete(final Path file)
     {
+        JvmOptions.check(file);
         if (file == null)
         {
             throw new IllegalArgumentException("file=null");
@@ -385,6 +417,7 @@ public final class Region implements AutoCloseable
 
     private static Region openInternal(final Path given, final RegionConfig config, final Mode mode, final long watchdogMillis)
     {
+        JvmOptions.check(given); // before any file is touched
         if (given == null)
         {
             throw new IllegalArgumentException("file=null");
@@ -421,7 +454,14 @@ public final class Region implements AutoCloseable
             final MappedByteBuffer mapped = map(file, header, false);
             final long watchdog = watchdogMillis >= 0 ? watchdogMillis
                 : config != null ? config.watchdogInterval().toMillis() : header.heartbeatMillis;
-            return new Region(file, lockFile, mapped, header, watchdog, false);
+            final Region region = new Region(file, lockFile, mapped, header, watchdog, false);
+            if (config != null)
+            {
+                region.checkSettings(config);
+            }
+            LOG.log(Level.DEBUG, () -> "region " + file + ": mapped (" + header.regionSize + " bytes, " + header.processSlots
+                + " process slots, created by pid " + header.creatorPid + ")");
+            return region;
         }
         catch (final RuntimeException | Error ex)
         {
@@ -605,11 +645,16 @@ public final class Region implements AutoCloseable
             {
                 try
                 {
-                    Files.deleteIfExists(temp);
+                    if (Files.deleteIfExists(temp))
+                    {
+                        LOG.log(Level.INFO, () -> "region " + file + ": removed " + temp + ", left by creator pid "
+                            + RegionFiles.tempPid(file, temp) + " that died while creating the region");
+                    }
                 }
                 catch (final IOException ex)
                 {
                     // another user's in a sticky directory: left (a second name of the region is then refused by name)
+                    LOG.log(Level.DEBUG, () -> "region " + file + ": cannot remove " + temp + ", left by a dead creator: " + ex);
                 }
             }
         }
@@ -620,9 +665,9 @@ public final class Region implements AutoCloseable
         final RegionFiles.Facts now = RegionFiles.facts(file);
         try
         {
-            if (now != null && Objects.equals(now.key, probed.key))
+            if (now != null && Objects.equals(now.key, probed.key) && Files.deleteIfExists(file))
             {
-                Files.deleteIfExists(file);
+                LOG.log(Level.INFO, () -> "region " + file + ": removed a region an older creator left half-created, to create it anew");
             }
         }
         catch (final IOException ex)
@@ -689,31 +734,140 @@ public final class Region implements AutoCloseable
         }
     }
 
+    /**
+     * Refuses a ready region whose header differs from {@code config} in a setting that shapes it
+     * (slot counts, size), before anything is made beside it. Its sections are compared once it is
+     * mapped ({@link #checkSettings(RegionConfig)}).
+     */
     private static void checkCompatible(final Path file, final RegionHeader header, final RegionConfig config)
     {
+        final List<ConfigMismatchException.Difference> differences = new ArrayList<>();
         if (header.processSlots != config.processSlots())
         {
-            throw new RegionFormatException(file, "processSlots", String.valueOf(header.processSlots),
-                config.processSlots() + " (from the config)");
+            differences.add(new ConfigMismatchException.Difference("RegionConfig.processSlots",
+                String.valueOf(header.processSlots), String.valueOf(config.processSlots())));
         }
         if (header.rootSlots != config.rootSlots())
         {
-            throw new RegionFormatException(file, "rootSlots", String.valueOf(header.rootSlots),
-                config.rootSlots() + " (from the config)");
+            differences.add(new ConfigMismatchException.Difference("RegionConfig.rootSlots",
+                String.valueOf(header.rootSlots), String.valueOf(config.rootSlots())));
         }
-        if (config.size() != 0 && header.regionSize != RegionDescriptor.align(config.size(), PAGE_SIZE))
+        final long size = RegionDescriptor.align(config.size(), PAGE_SIZE);
+        if (config.size() != 0 && header.regionSize != size)
         {
-            throw new RegionFormatException(file, "regionSize", String.valueOf(header.regionSize),
-                RegionDescriptor.align(config.size(), PAGE_SIZE) + " (from the config)");
+            differences.add(new ConfigMismatchException.Difference("RegionConfig.size", header.regionSize + " bytes",
+                size + " bytes" + (size != config.size() ? " (" + config.size() + " rounded up to a page)" : "")));
         }
+        if (!differences.isEmpty())
+        {
+            throw new ConfigMismatchException(file, differences);
+        }
+    }
+
+    /**
+     * Compares the sections {@code config} asks for with this region's (see {@link
+     * #checkSettings(SectionSpec)}), then adopts the region's heartbeat interval: every process
+     * refreshes its heartbeat at the interval saved in the region, by which the others judge it
+     * stalled.
+     */
+    private void checkSettings(final RegionConfig config)
+    {
+        final List<ConfigMismatchException.Difference> refused = new ArrayList<>();
+        final List<String> adopted = new ArrayList<>();
         for (final SectionSpec spec : config.sections())
         {
-            final Section section = header.section(spec.id());
-            if (section == null || section.length() != spec.length() || section.needsRecovery() != spec.needsRecovery())
+            refused.addAll(compare(spec, adopted));
+        }
+        if (!refused.isEmpty())
+        {
+            throw new ConfigMismatchException(file, refused);
+        }
+        final long heartbeat = config.heartbeatInterval().toMillis();
+        if (heartbeat != heartbeatMillis)
+        {
+            adopted.add(new ConfigMismatchException.Difference("RegionConfig.heartbeatInterval", heartbeatMillis + " ms",
+                heartbeat + " ms") + ": every process uses the region's (its heartbeat tells the others whether it is stalled)");
+        }
+        reportAdopted(adopted);
+    }
+
+    /**
+     * Compares a section that a configuration asks for with this region's: the section must be
+     * there, and each of its settings ({@link SectionSpec#settings()}) must have the value saved in
+     * the region, except those adopted ({@link SectionSettings.Builder#adoptable}), whose saved
+     * value is kept and reported on the {@code io.shmtx.region} logger at INFO; without settings to
+     * compare, its length and recovery flag must be the region's. {@link #openOrCreate} does this
+     * for every section of its configuration; a module's open with an expected configuration (e.g.
+     * {@code TieredPool.open(region, expected)}) for its own.
+     *
+     * @param spec the section as a configuration asks for it.
+     * @throws ConfigMismatchException naming every setting that differs, with both values.
+     * @throws IllegalStateException   when the region is closed.
+     */
+    public void checkSettings(final SectionSpec spec)
+    {
+        if (spec == null)
+        {
+            throw new IllegalArgumentException("spec=null");
+        }
+        checkOpen();
+        final List<String> adopted = new ArrayList<>();
+        final List<ConfigMismatchException.Difference> refused = compare(spec, adopted);
+        if (!refused.isEmpty())
+        {
+            throw new ConfigMismatchException(file, refused);
+        }
+        reportAdopted(adopted);
+    }
+
+    /**
+     * The differences of one section that are refused; those adopted go to {@code adopted}. The
+     * length is compared only when the settings agree: it follows from them.
+     */
+    private List<ConfigMismatchException.Difference> compare(final SectionSpec spec, final List<String> adopted)
+    {
+        final String name = SectionSpec.nameOf(spec.id());
+        final Section section = header.section(spec.id());
+        if (section == null)
+        {
+            return List.of(new ConfigMismatchException.Difference("section " + name, "absent", "present"));
+        }
+        final List<ConfigMismatchException.Difference> refused = new ArrayList<>();
+        final SectionSettings settings = spec.settings();
+        final List<ConfigMismatchException.Difference> found = settings == null ? null
+            : settings.differences(new UnsafeBuffer(buffer, (int)section.offset(), (int)section.length()));
+        if (found != null)
+        {
+            for (final ConfigMismatchException.Difference difference : found)
             {
-                throw new RegionFormatException(file, SectionSpec.nameOf(spec.id()), String.valueOf(section),
-                    spec + " (from the config)");
+                if (settings.isAdoptable(difference.setting()))
+                {
+                    adopted.add(difference + ": the region's is kept (processes may change it at run time)");
+                }
+                else
+                {
+                    refused.add(difference);
+                }
             }
+        }
+        if (refused.isEmpty() && section.length() != spec.length())
+        {
+            refused.add(new ConfigMismatchException.Difference("section " + name + " length", section.length() + " bytes",
+                spec.length() + " bytes"));
+        }
+        if (refused.isEmpty() && section.needsRecovery() != spec.needsRecovery())
+        {
+            refused.add(new ConfigMismatchException.Difference("section " + name + " needsRecovery",
+                String.valueOf(section.needsRecovery()), String.valueOf(spec.needsRecovery())));
+        }
+        return refused;
+    }
+
+    private void reportAdopted(final List<String> adopted)
+    {
+        for (final String setting : adopted)
+        {
+            LOG.log(Level.INFO, () -> "region " + file + ": " + setting);
         }
     }
 
@@ -884,6 +1038,7 @@ public final class Region implements AutoCloseable
             // reopening after an unclean end (or joining survivors of a crash): recover the dead now
             recoverDeadSlots();
             startDaemon();
+            LOG.log(Level.DEBUG, () -> "region " + file + ": attached as slot " + claimed + " (attachment " + attachSequence + ")");
             return claimed;
         }
     }
@@ -1049,6 +1204,7 @@ public final class Region implements AutoCloseable
             }
             lockFile.unlock(lockPosition(mine));
             slot = -1;
+            LOG.log(Level.DEBUG, () -> "region " + file + ": detached from slot " + mine);
             try
             {
                 if (attachedSlots() == 0)
@@ -1286,10 +1442,17 @@ public final class Region implements AutoCloseable
     // ------------------------------------------------------------------ recovery
 
     /**
-     * Registers a recovery step, run for every dead slot this process recovers. Register before
-     * {@link #attach()}.
+     * Registers a recovery step, run for every dead slot this process recovers. The step of each
+     * section must be registered before {@link #attach()}, which recovers the dead processes it
+     * finds with the steps registered by then: a module first opened later (its open registers its
+     * step) is refused, as the dead it would recover would otherwise wait, unrecovered, for the next
+     * periodic check, or for ever with the watchdog off. A module opened again on an attached region
+     * (its section has a step already) is accepted.
      *
      * @param step the step.
+     * @throws IllegalStateException naming the step and its module when this object is attached and
+     *                               no step of the step's section was registered before
+     *                               ({@link #detach()} first, or open the module before attaching).
      */
     public void registerRecoveryStep(final RecoveryStep step)
     {
@@ -1297,7 +1460,18 @@ public final class Region implements AutoCloseable
         {
             throw new IllegalArgumentException("step=null");
         }
-        steps.add(step);
+        synchronized (attachLock) // a concurrent attach() recovers with this step, or this registration is refused
+        {
+            final int mine = slot;
+            if (mine >= 0 && steps.stream().noneMatch(registered -> registered.sectionId() == step.sectionId()))
+            {
+                throw new IllegalStateException("region " + file + ": the recovery step '" + step.name() + "' (section "
+                    + SectionSpec.nameOf(step.sectionId()) + ") is registered after attach() (slot " + mine + "): open every"
+                    + " module (TieredPool.open, RefCounts.open, LockManager.open) and register every recovery step before"
+                    + " attach(), which recovers the dead processes it finds with the steps registered by then");
+            }
+            steps.add(step);
+        }
     }
 
     /**
@@ -1409,10 +1583,27 @@ public final class Region implements AutoCloseable
 
     private void tellListeners(final OwnerDeathReport report)
     {
+        logReport(report);
         for (final OwnerDeathListener listener : listeners)
         {
             listener.onOwnerDeath(report);
         }
+    }
+
+    /** A recovery at INFO, one that failed at WARNING, a deferral (this process lacks a step) at INFO. */
+    private void logReport(final OwnerDeathReport report)
+    {
+        final DeadProcess dead = report.dead();
+        final boolean deferred = isDeferral(report);
+        LOG.log(report.completed() || deferred ? Level.INFO : Level.WARNING, () -> "region " + file + ": "
+            + (report.completed() ? "recovered" : deferred ? "left for a process with every recovery step:" : "failed to recover")
+            + " slot " + dead.slot() + " of dead pid " + dead.pid() + " (attachment " + dead.attachSequence() + ")"
+            + (deferred ? "" : " in pid " + report.recovererPid()) + ": " + String.join("; ", report.stepResults()));
+    }
+
+    private static boolean isDeferral(final OwnerDeathReport report)
+    {
+        return !report.completed() && report.stepResults().size() == 1 && report.stepResults().get(0).startsWith(DEFERRED);
     }
 
     /**
@@ -1490,7 +1681,7 @@ public final class Region implements AutoCloseable
         }
         final List<String> names = new ArrayList<>();
         missing.forEach(id -> names.add(SectionSpec.nameOf(id)));
-        return new OwnerDeathReport(info, ProcessHandle.current().pid(), List.of("deferred: this process has no recovery step for "
+        return new OwnerDeathReport(info, ProcessHandle.current().pid(), List.of(DEFERRED + "this process has no recovery step for "
             + String.join(", ", names)), false);
     }
 
@@ -1565,6 +1756,21 @@ public final class Region implements AutoCloseable
         return lastWatchdogError;
     }
 
+    /**
+     * Keeps the daemon's error for {@link #lastWatchdogError()} and logs it at WARNING, once while
+     * the same failure repeats at every check (then at DEBUG).
+     */
+    private void watchdogFailed(final Throwable ex)
+    {
+        final Throwable previous = lastWatchdogError;
+        lastWatchdogError = ex;
+        final boolean repeated = previous != null && previous.getClass() == ex.getClass()
+            && Objects.equals(previous.getMessage(), ex.getMessage());
+        final int mine = slot;
+        LOG.log(repeated ? Level.DEBUG : Level.WARNING, () -> "region " + file + ": the watchdog of slot " + mine
+            + " failed to recover dead slots" + (repeated ? " again" : "") + " (it tries again in " + watchdogMillis + " ms)", ex);
+    }
+
     private void startDaemon()
     {
         final Thread thread = new Thread(this::daemonLoop, "shmtx-region-" + file.getFileName() + "-slot-" + slot);
@@ -1619,7 +1825,7 @@ public final class Region implements AutoCloseable
                 }
                 catch (final Throwable ex)
                 {
-                    lastWatchdogError = ex;
+                    watchdogFailed(ex);
                 }
             }
         }

@@ -16,16 +16,27 @@ import java.util.Set;
  * <p>Instances are immutable and threadsafe.
  *
  * <table>
- *   <caption>Defaults</caption>
- *   <tr><th>setting</th><th>default</th><th>range</th></tr>
- *   <tr><td>size</td><td>0 = just what the sections need</td><td>0 .. 2 GiB - 4 KiB</td></tr>
- *   <tr><td>processSlots</td><td>64</td><td>1 .. 4096</td></tr>
- *   <tr><td>rootSlots</td><td>64</td><td>1 .. 65536</td></tr>
- *   <tr><td>heartbeatInterval</td><td>1 s</td><td>10 ms .. 1 h</td></tr>
- *   <tr><td>watchdogInterval</td><td>1 s (0 = no periodic recovery check)</td><td>0 or 10 ms .. 1 h</td></tr>
- *   <tr><td>initTimeout</td><td>10 s</td><td>1 ms .. 1 h</td></tr>
- *   <tr><td>permissions</td><td>rw------- (0600)</td><td>must include owner rw</td></tr>
+ *   <caption>Defaults, and what {@link Region#openOrCreate} does when an existing region differs</caption>
+ *   <tr><th>setting</th><th>default</th><th>range</th><th>existing region saved with another value</th></tr>
+ *   <tr><td>size</td><td>0 = just what the sections need</td><td>0 .. 2 GiB - 4 KiB</td>
+ *       <td>refused (0 accepts any size)</td></tr>
+ *   <tr><td>processSlots</td><td>64</td><td>1 .. 4096</td><td>refused</td></tr>
+ *   <tr><td>rootSlots</td><td>64</td><td>1 .. 65536</td><td>refused</td></tr>
+ *   <tr><td>heartbeatInterval</td><td>1 s</td><td>10 ms .. 1 h</td><td>adopted and logged (every process
+ *       uses the region's: the others judge a stalled process by it)</td></tr>
+ *   <tr><td>watchdogInterval</td><td>1 s (0 = no periodic recovery check)</td><td>0 or 10 ms .. 1 h</td>
+ *       <td>not saved: this process's own</td></tr>
+ *   <tr><td>initTimeout</td><td>10 s</td><td>1 ms .. 1 h</td><td>not saved: this process's own</td></tr>
+ *   <tr><td>permissions</td><td>rw------- (0600)</td><td>must include owner rw</td><td>for new files only; a
+ *       region granting more than these is not used ({@link RegionFormatException}: it is not one this user
+ *       could have created)</td></tr>
+ *   <tr><td>sections</td><td>none</td><td>ids unique</td><td>a missing section is refused; each module's
+ *       settings as its configuration says ({@link SectionSpec#settings()})</td></tr>
  * </table>
+ *
+ * <p>"Refused" is a {@link ConfigMismatchException} naming every setting that differs, the value
+ * saved in the region and the value asked for; nothing is changed. "Adopted" keeps the region's
+ * value and logs the difference at INFO on the {@code io.shmtx.region} logger.
  */
 public final class RegionConfig
 {
@@ -313,7 +324,8 @@ public final class RegionConfig
          * Validates and builds.
          *
          * @return the configuration.
-         * @throws IllegalArgumentException naming the first value out of range.
+         * @throws IllegalArgumentException naming the first value out of range, or a section laid out
+         *                                  for another process slot count.
          */
         public RegionConfig build()
         {
@@ -346,6 +358,13 @@ public final class RegionConfig
                 if (!ids.add(section.id()))
                 {
                     throw new IllegalArgumentException("section id=" + section.id() + " is reserved twice");
+                }
+                final int sectionSlots = section.settings() != null ? section.settings().processSlots() : 0;
+                if (sectionSlots != 0 && sectionSlots != processSlots)
+                {
+                    throw new IllegalArgumentException("section " + SectionSpec.nameOf(section.id()) + " is laid out for "
+                        + sectionSlots + " process slots but processSlots=" + processSlots
+                        + ": make the section with the region's process slot count");
                 }
             }
             return new RegionConfig(this);

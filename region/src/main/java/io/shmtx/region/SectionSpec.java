@@ -16,8 +16,11 @@ package io.shmtx.region;
  * @param formatter     writes the section's initial contents while the region is created, before
  *                      it is published as ready (so a crash leaves an unready region, never a
  *                      half-formatted section); {@code null} leaves it zero-filled.
+ * @param settings      the module settings the section is laid out for, compared with an existing
+ *                      region's when one is opened with this spec ({@link Region#checkSettings});
+ *                      {@code null} when there are none to compare (only its length is).
  */
-public record SectionSpec(int id, long length, boolean needsRecovery, SectionFormatter formatter)
+public record SectionSpec(int id, long length, boolean needsRecovery, SectionFormatter formatter, SectionSettings settings)
 {
     /** Id of the process table section. */
     public static final int PROCESS_TABLE = 1;
@@ -43,7 +46,20 @@ public record SectionSpec(int id, long length, boolean needsRecovery, SectionFor
      */
     public SectionSpec(final int id, final long length, final boolean needsRecovery)
     {
-        this(id, length, needsRecovery, null);
+        this(id, length, needsRecovery, null, null);
+    }
+
+    /**
+     * A section with initial contents and no settings to compare.
+     *
+     * @param id            section id.
+     * @param length        length in bytes.
+     * @param needsRecovery whether recovery is needed.
+     * @param formatter     initial contents writer, or {@code null}.
+     */
+    public SectionSpec(final int id, final long length, final boolean needsRecovery, final SectionFormatter formatter)
+    {
+        this(id, length, needsRecovery, formatter, null);
     }
 
     /**
@@ -53,6 +69,7 @@ public record SectionSpec(int id, long length, boolean needsRecovery, SectionFor
      * @param length        length in bytes.
      * @param needsRecovery whether recovery is needed.
      * @param formatter     initial contents writer, or {@code null}.
+     * @param settings      settings to compare with an existing region's, or {@code null}.
      */
     public SectionSpec
     {
@@ -65,6 +82,18 @@ public record SectionSpec(int id, long length, boolean needsRecovery, SectionFor
             throw new IllegalArgumentException("section id=" + id + " length=" + length
                 + " must be in 1.." + RegionDescriptor.MAX_REGION_SIZE);
         }
+    }
+
+    /**
+     * The section's name, length, recovery flag and settings (not its formatter, which is code).
+     *
+     * @return e.g. {@code SectionSpec[pool (id 3), 167744 bytes, needs recovery, settings {...}]}.
+     */
+    @Override
+    public String toString()
+    {
+        return "SectionSpec[" + nameOf(id) + " (id " + id + "), " + length + " bytes, "
+            + (needsRecovery ? "needs recovery" : "no recovery") + (settings != null ? ", settings " + settings : "") + "]";
     }
 
     /**

@@ -460,28 +460,7 @@ class ProcessTableTest
     /** A step recovering the user section {@link SectionSpec#FIRST_USER_ID}. */
     private static RecoveryStep userStep(final java.util.function.BiFunction<Region, DeadProcess, String> body)
     {
-        return new RecoveryStep()
-        {
-            public String name()
-            {
-                return "user";
-            }
-
-            public int order()
-            {
-                return 1;
-            }
-
-            public int sectionId()
-            {
-                return SectionSpec.FIRST_USER_ID;
-            }
-
-            public String recover(final Region region, final DeadProcess dead)
-            {
-                return body.apply(region, dead);
-            }
-        };
+        return Steps.step("user", SectionSpec.FIRST_USER_ID, body);
     }
 
     static Set<Integer> slotsOf(final List<ProcessSlotInfo> infos)

@@ -117,16 +117,6 @@ class RegionFormatTest
     }
 
     @Test
-    void openOrCreateRefusesAnotherLayout()
-    {
-        final Path file = newRegion(RegionConfig.builder().processSlots(8).build());
-        final RegionFormatException ex = assertThrows(RegionFormatException.class,
-            () -> Region.openOrCreate(file, RegionConfig.builder().processSlots(9).build()));
-        assertEquals("processSlots", ex.field());
-        assertEquals("8", ex.found());
-    }
-
-    @Test
     void missingFileIsNamed()
     {
         final Path file = temp.newPath("missing");

@@ -53,7 +53,21 @@ public final class ChildJvm implements AutoCloseable
      */
     public static ChildJvm start(final Class<?> mainClass, final String... args) throws IOException
     {
-        return start(List.of(), System.getProperty("java.class.path"), mainClass, args);
+        return start(List.of(), true, System.getProperty("java.class.path"), mainClass, args);
+    }
+
+    /**
+     * Starts {@code mainClass} in a new JVM like {@link #start} but without {@link #ADD_EXPORTS},
+     * as a user who forgot it would: for the tests of what shmtx does then.
+     *
+     * @param mainClass class with a {@code main} method, on this JVM's class path.
+     * @param args      program arguments.
+     * @return the running child.
+     * @throws IOException when the JVM cannot be started.
+     */
+    public static ChildJvm startWithoutAddExports(final Class<?> mainClass, final String... args) throws IOException
+    {
+        return start(List.of(), false, System.getProperty("java.class.path"), mainClass, args);
     }
 
     /**
@@ -70,16 +84,19 @@ public final class ChildJvm implements AutoCloseable
      */
     public static ChildJvm startAs(final int uid, final Class<?> mainClass, final String... args) throws IOException
     {
-        return start(List.of(OtherUser.SETPRIV.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups"),
+        return start(List.of(OtherUser.SETPRIV.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups"), true,
             OtherUser.readableClassPath(), mainClass, args);
     }
 
-    private static ChildJvm start(final List<String> prefix, final String classPath, final Class<?> mainClass, final String... args)
-        throws IOException
+    private static ChildJvm start(final List<String> prefix, final boolean addExports, final String classPath,
+        final Class<?> mainClass, final String... args) throws IOException
     {
         final List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add(ADD_EXPORTS);
+        if (addExports)
+        {
+            command.add(ADD_EXPORTS);
+        }
         command.add("-Xshare:auto");
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-Xmx128m");
@@ -88,6 +105,12 @@ public final class ChildJvm implements AutoCloseable
         command.add(mainClass.getName());
         command.addAll(List.of(args));
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (!addExports)
+        {
+            // options the launcher would add from the environment: the child must run without the flag
+            builder.environment().remove("JDK_JAVA_OPTIONS");
+            builder.environment().remove("JAVA_TOOL_OPTIONS");
+        }
         return new ChildJvm(builder.start(), mainClass.getSimpleName());
     }
 
