@@ -7,7 +7,6 @@ import io.shmtx.region.ProcessSlotInfo;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -19,7 +18,6 @@ import java.util.Map;
 final class LockPrinter
 {
     private static final String ABORTS = "aborts.";
-    private static final String HELD_ROW = "%4s %8s  %-10s %7s";
 
     private LockPrinter()
     {
@@ -53,11 +51,11 @@ final class LockPrinter
                 counters.add(counter.getKey() + " " + counter.getValue());
             }
         }
-        out.println(indent + "  counters: " + String.join(", ", counters));
-        out.println(indent + "  aborts by reason (" + abortTotal + "): " + String.join(", ", aborts));
+        Text.list(out, indent + "  ", "counters: ", counters);
+        Text.list(out, indent + "  ", "aborts by reason (" + abortTotal + "): ", aborts);
         held(out, locks.locksHeldPerSlot(), processes, indent);
         out.println(indent + "  wait-for graph");
-        locks.waitForGraphText().lines().forEach(line -> out.println(indent + "    " + line));
+        locks.waitForGraphText().lines().forEach(line -> Text.sentence(out, indent + "    ", line));
     }
 
     private static void held(final PrintWriter out, final Map<Integer, Integer> perSlot,
@@ -71,13 +69,13 @@ final class LockPrinter
         }
         out.println(indent + "  locks held: " + total + " by " + perSlot.size()
             + (perSlot.size() == 1 ? " slot" : " slots"));
-        out.println(indent + "    " + String.format(Locale.ROOT, HELD_ROW, "SLOT", "PID", "STATE", "LOCKS"));
+        final TextTable table = new TextTable("SLOT", "PID", "STATE", "LOCKS").left(2);
         perSlot.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
         {
             final ProcessSlotInfo process = RegionPrinter.process(processes, e.getKey());
-            out.println(indent + "    " + String.format(Locale.ROOT, HELD_ROW, e.getKey(), RegionPrinter.pid(process),
-                RegionPrinter.slotState(process), e.getValue()));
+            table.row(e.getKey(), RegionPrinter.pid(process), RegionPrinter.slotState(process), e.getValue());
         });
+        table.print(out, indent + "    ");
     }
 
     /**
