@@ -3,7 +3,10 @@ package io.shmtx.cli;
 import io.shmtx.region.Region;
 import io.shmtx.region.RegionInfo;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -12,7 +15,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code shmtx inspect FILE}: prints a region's header, sections, process table and roots.
+ * {@code shmtx inspect FILE}: prints a region's header, sections, process table and roots, and
+ * its transactions part when it has a consistency section.
  * Opens the region read-only ({@link Region#openReadOnly}: read access is enough, nothing is
  * written or created, no process slot is taken) and closes it.
  *
@@ -22,8 +26,9 @@ import picocli.CommandLine.Spec;
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
-        "Print a region's header, sections, process table and roots. Reads only: read access to FILE (and to FILE.lock,"
-            + " if there is one) is enough; nothing is written or created.",
+        "Print a region's header, sections, process table and roots; with a consistency section (a region made by"
+            + " SharedMemory), the transactions part as stat prints it, and the transaction logs' size. Reads only: read"
+            + " access to FILE (and to FILE.lock, if there is one) is enough; nothing is written or created.",
         "A process is alive while it holds its slot's lock in FILE.lock (the kernel drops it when the process dies);"
             + " STALLED means alive but its heartbeat is late.",
     })
@@ -43,15 +48,12 @@ final class InspectCommand implements Callable<Integer>
         try (Region region = Region.openReadOnly(real))
         {
             final RegionInfo info = region.inspect();
-            RegionPrinter.all(spec.commandLine().getOut(), info);
-            if (!info.problems().isEmpty())
-            {
-                // everything readable was printed; the damage makes it a failed inspection
-                spec.commandLine().getErr().println("shmtx: " + real + ": " + info.problems().size() + " part(s) unreadable: "
-                    + String.join("; ", info.problems()));
-                return 1;
-            }
+            final PrintWriter out = spec.commandLine().getOut();
+            RegionPrinter.all(out, info);
+            final List<String> problems = new ArrayList<>(info.problems());
+            problems.addAll(TxPrinter.print(out, region, true, ""));
+            out.flush();
+            return Main.unreadable(spec.commandLine(), real, problems);
         }
-        return 0;
     }
 }

@@ -9,7 +9,6 @@ import io.shmtx.region.ProcessSlotInfo;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -20,7 +19,6 @@ import java.util.Map;
  */
 final class LockPrinter
 {
-    private static final String HELD_ROW = "%4s %8s  %-10s %7s";
 
     private LockPrinter()
     {
@@ -45,11 +43,11 @@ final class LockPrinter
         {
             aborts.add(abort.getKey() + " " + abort.getValue());
         }
-        out.println(indent + "  counters: grants " + stats.grants() + ", waits " + stats.waits() + ", wounds " + stats.wounds());
-        out.println(indent + "  aborts by reason (" + stats.totalAborts() + "): " + String.join(", ", aborts));
+        Text.list(out, indent + "  ", "counters: ", List.of("grants " + stats.grants(), "waits " + stats.waits(), "wounds " + stats.wounds()));
+        Text.list(out, indent + "  ", "aborts by reason (" + stats.totalAborts() + "): ", aborts);
         held(out, locks.locksHeldPerSlot(), processes, indent);
         out.println(indent + "  wait-for graph");
-        locks.waitForGraphText().lines().forEach(line -> out.println(indent + "    " + line));
+        locks.waitForGraphText().lines().forEach(line -> Text.sentence(out, indent + "    ", line));
     }
 
     private static void held(final PrintWriter out, final Map<Integer, Integer> perSlot,
@@ -63,13 +61,13 @@ final class LockPrinter
         }
         out.println(indent + "  locks held: " + total + " by " + perSlot.size()
             + (perSlot.size() == 1 ? " slot" : " slots"));
-        out.println(indent + "    " + String.format(Locale.ROOT, HELD_ROW, "SLOT", "PID", "STATE", "LOCKS"));
+        final TextTable table = new TextTable("SLOT", "PID", "STATE", "LOCKS").left(2);
         perSlot.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
         {
             final ProcessSlotInfo process = RegionPrinter.process(processes, e.getKey());
-            out.println(indent + "    " + String.format(Locale.ROOT, HELD_ROW, e.getKey(), RegionPrinter.pid(process),
-                RegionPrinter.slotState(process), e.getValue()));
+            table.row(e.getKey(), RegionPrinter.pid(process), RegionPrinter.slotState(process), e.getValue());
         });
+        table.print(out, indent + "    ");
     }
 
     /**

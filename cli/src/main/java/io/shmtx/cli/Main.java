@@ -7,11 +7,14 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Entry point of the {@code shmtx} command.
@@ -101,9 +104,49 @@ public final class Main
         }
         final String name = failed.getCommandSpec().qualifiedName();
         final String help = failed.getParent() == null ? "shmtx --help" : "shmtx help " + failed.getCommandName();
-        err.println(name + ": " + oneLine(ex.getMessage()) + " (see '" + help + "')");
+        final String unknown = unknownCommand(ex);
+        err.println(name + ": " + (unknown == null ? oneLine(ex.getMessage()) : notACommand(failed, unknown))
+            + " (see '" + help + "')");
         err.flush();
         return EXIT_USAGE;
+    }
+
+    /**
+     * The word given where a command was expected, when it names none: an unmatched argument
+     * that is not an option, at a command that has subcommands ({@code shmtx stats}), or the
+     * subcommand {@code help} was asked about ({@code shmtx help stats}, picocli's HelpCommand).
+     *
+     * @return the word, or null when the error is another one.
+     */
+    private static String unknownCommand(final ParameterException ex)
+    {
+        if (ex.getCommandLine().getSubcommands().isEmpty())
+        {
+            return null;
+        }
+        if (ex instanceof UnmatchedArgumentException)
+        {
+            final UnmatchedArgumentException unmatched = (UnmatchedArgumentException)ex;
+            return unmatched.isUnknownOption() || unmatched.getUnmatched().isEmpty() ? null : unmatched.getUnmatched().get(0);
+        }
+        final String message = ex.getMessage();
+        return message != null && message.startsWith("Unknown subcommand '") ? ex.getValue() : null;
+    }
+
+    /** "'stats' is not a command; did you mean 'stat'?", or the list of commands when none is near. */
+    private static String notACommand(final CommandLine parent, final String word)
+    {
+        final List<String> names = new ArrayList<>();
+        parent.getSubcommands().forEach((commandName, sub) ->
+        {
+            if (!sub.getCommandSpec().usageMessage().hidden() && !names.contains(sub.getCommandName()))
+            {
+                names.add(sub.getCommandName());
+            }
+        });
+        final String nearest = Nearest.name(word, names);
+        return "'" + word + "' is not a command; " + (nearest != null ? "did you mean '" + nearest + "'?"
+            : "the commands are " + String.join(", ", names));
     }
 
     private static int onRuntimeError(final Exception ex, final CommandLine failed, final ParseResult parsed)
@@ -124,6 +167,28 @@ public final class Main
             err.println(name + ": internal error, please report it: " + ex);
             ex.printStackTrace(err);
         }
+        err.flush();
+        return EXIT_ERROR;
+    }
+
+    /**
+     * Ends a command that printed everything it could read: names what it could not on one line
+     * of standard error.
+     *
+     * @param command  the command that read.
+     * @param file     the region read.
+     * @param problems what could not be read, or could not be true; empty when everything could.
+     * @return 0 when {@code problems} is empty, else {@link #EXIT_ERROR} (damage makes the reading a failure).
+     */
+    static int unreadable(final CommandLine command, final Path file, final List<String> problems)
+    {
+        if (problems.isEmpty())
+        {
+            return 0;
+        }
+        final PrintWriter err = command.getErr();
+        err.println(command.getCommandSpec().qualifiedName() + ": " + file + ": " + problems.size()
+            + " part(s) unreadable: " + oneLine(String.join("; ", problems)));
         err.flush();
         return EXIT_ERROR;
     }

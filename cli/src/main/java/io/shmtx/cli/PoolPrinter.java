@@ -18,9 +18,6 @@ import java.util.Locale;
  */
 final class PoolPrinter
 {
-    private static final String TIER_ROW = "%4s %8s %9s %7s %9s %11s %10s %5s %10s %10s %8s %9s %6s";
-    private static final String LEAK_ROW = "%-18s %4s %8s %9s %9s";
-
     private PoolPrinter()
     {
     }
@@ -35,16 +32,52 @@ final class PoolPrinter
     static void tiers(final PrintWriter out, final PoolStats stats, final String indent)
     {
         out.println(indent + "pool tiers (" + stats.tiers().size() + ")");
-        out.println(indent + "  " + String.format(Locale.ROOT, TIER_ROW, "TIER", "BLOCK", "CAPACITY", "RESERVE",
-            "IN USE", "OUTSTANDING", "HIGH-WATER", "UTIL%", "ALLOCS", "FREES", "FAILURES", "FALLBACKS", "FRAG%"));
+        final TextTable table = new TextTable("TIER", "BLOCK", "CAPACITY", "RESERVE", "IN-USE", "OUTST", "HIGH", "UTIL%",
+            "ALLOCS", "FREES", "FAILS", "FALLBACKS", "FRAG%");
         for (final TierStats t : stats.tiers())
         {
-            out.println(indent + "  " + String.format(Locale.ROOT, TIER_ROW, t.tier(), t.blockSize(), t.capacity(),
-                t.reserve(), t.inUse(), t.outstanding(), t.highWater(), t.utilisationPercent(), t.allocations(),
-                t.frees(), t.failures(), t.fallbacks(), String.format(Locale.ROOT, "%.1f", 100 * t.fragmentation())));
+            table.row(t.tier(), t.blockSize(), t.capacity(), t.reserve(), t.inUse(), t.outstanding(), t.highWater(),
+                t.utilisationPercent(), t.allocations(), t.frees(), t.failures(), t.fallbacks(),
+                String.format(Locale.ROOT, "%.1f", 100 * t.fragmentation()));
         }
-        out.println(indent + "  (BLOCK in bytes; OUTSTANDING = IN USE + blocks cached by threads;"
-            + " UTIL% = OUTSTANDING / CAPACITY; FRAG% = granted bytes not requested)");
+        table.print(out, indent + "  ");
+        Text.sentence(out, indent + "  ", "(BLOCK: bytes; OUTST: outstanding, IN-USE plus blocks cached by threads;"
+            + " HIGH: most OUTST seen; UTIL%: OUTST / CAPACITY; FAILS and FALLBACKS: requests that fitted the tier and"
+            + " failed or were served by a larger one; FRAG%: granted bytes not requested)");
+    }
+
+    /**
+     * The request-size histogram: requests per power-of-two size class, or that there were none.
+     * (How well they fit the tiers is in the tier table: FRAG%, FALLBACKS, FAILS.)
+     *
+     * @param out    where to print.
+     * @param stats  the snapshot.
+     * @param indent prefix of every line.
+     */
+    static void patterns(final PrintWriter out, final PoolStats stats, final String indent)
+    {
+        final long[] histogram = stats.histogram();
+        long total = 0;
+        for (final long n : histogram)
+        {
+            total += n;
+        }
+        if (total == 0)
+        {
+            out.println(indent + "request sizes: no requests yet");
+            return;
+        }
+        out.println(indent + "request sizes (" + total + " requests; how they fit: FRAG%, FALLBACKS, FAILS above)");
+        final TextTable table = new TextTable("MAX BYTES", "REQUESTS", "SHARE%");
+        for (int b = 0; b < histogram.length; b++)
+        {
+            if (histogram[b] != 0)
+            {
+                table.row(1L << b, histogram[b],
+                    String.format(Locale.ROOT, "%.1f", 100.0 * histogram[b] / total));
+            }
+        }
+        table.print(out, indent + "  ");
     }
 
     /**
@@ -67,9 +100,9 @@ final class PoolPrinter
             outstandingBytes += t.outstanding() * (long)t.blockSize();
             totalBytes += t.capacity() * (long)t.blockSize();
         }
-        out.println(indent + String.format(Locale.ROOT, "overall utilisation %.1f %% (%s of %s of blocks outstanding);"
-            + " %d blocks in use, %d outstanding", 100 * stats.utilisation(), ByteSize.format(outstandingBytes),
-            ByteSize.format(totalBytes), inUse, outstanding));
+        Text.sentence(out, indent, String.format(Locale.ROOT, "overall utilisation %.1f %% (%s of %s outstanding);"
+            + " %d blocks in use, %d outstanding", 100 * stats.utilisation(),
+            ByteSize.format(outstandingBytes), ByteSize.format(totalBytes), inUse, outstanding));
     }
 
     /**
@@ -88,13 +121,13 @@ final class PoolPrinter
             out.println(indent + "  (none)");
             return;
         }
-        out.println(indent + "  " + String.format(Locale.ROOT, LEAK_ROW, "HANDLE", "SLOT", "PID", "AGE", "SIZE"));
+        final TextTable table = new TextTable("HANDLE", "SLOT", "PID", "AGE", "SIZE");
         for (final LeakEntry leak : leaks)
         {
-            out.println(indent + "  " + String.format(Locale.ROOT, LEAK_ROW,
-                String.format(Locale.ROOT, "0x%016x", leak.handle()), leak.ownerSlot(), leak.ownerPid(),
-                RegionPrinter.age(leak.ageMillis()), leak.blockSize()));
+            table.row(String.format(Locale.ROOT, "0x%016x", leak.handle()), leak.ownerSlot(), leak.ownerPid(),
+                RegionPrinter.age(leak.ageMillis()), leak.blockSize());
         }
+        table.print(out, indent + "  ");
     }
 
     /**

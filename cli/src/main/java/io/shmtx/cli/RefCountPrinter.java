@@ -18,8 +18,6 @@ import java.util.TreeMap;
  */
 final class RefCountPrinter
 {
-    private static final String SLOT_ROW = "%4s %8s  %-10s %7s %10s";
-    private static final String LEAK_ROW = "%4s %-18s %6s %9s";
 
     private RefCountPrinter()
     {
@@ -58,19 +56,18 @@ final class RefCountPrinter
         }
         else
         {
-            out.println(indent + "  " + String.format(Locale.ROOT, SLOT_ROW, "SLOT", "PID", "STATE", "HANDLES",
-                "REFERENCES"));
+            final TextTable table = new TextTable("SLOT", "PID", "STATE", "HANDLES", "REFERENCES").left(2);
             bySlot.forEach((slot, held) ->
             {
                 final ProcessSlotInfo process = RegionPrinter.process(processes, slot);
-                out.println(indent + "  " + String.format(Locale.ROOT, SLOT_ROW, slot, RegionPrinter.pid(process),
-                    RegionPrinter.slotState(process), held.size(),
-                    held.values().stream().mapToLong(Long::longValue).sum()));
+                table.row(slot, RegionPrinter.pid(process), RegionPrinter.slotState(process), held.size(),
+                    held.values().stream().mapToLong(Long::longValue).sum());
             });
+            table.print(out, indent + "  ");
         }
         final List<Long> orphans = refs.orphanReport();
-        out.println(indent + "  orphans: " + orphans.size() + " (shared blocks no live process holds a reference to"
-            + (listOrphans || orphans.isEmpty() ? ")" : "; --orphans lists them)"));
+        Text.sentence(out, indent + "  ", "orphans: " + orphans.size() + " (shared blocks no live process holds a"
+            + " reference to" + (listOrphans || orphans.isEmpty() ? ")" : "; --orphans lists them)"));
         if (listOrphans)
         {
             orphans.forEach(handle -> out.println(indent + "    " + handle(handle)));
@@ -91,12 +88,12 @@ final class RefCountPrinter
             out.println(indent + "    (none)");
             return;
         }
-        out.println(indent + "    " + String.format(Locale.ROOT, LEAK_ROW, "SLOT", "HANDLE", "HELD", "AGE"));
+        final TextTable table = new TextTable("SLOT", "HANDLE", "HELD", "AGE");
         for (final RefCounts.HeldReference leak : leaks)
         {
-            out.println(indent + "    " + String.format(Locale.ROOT, LEAK_ROW, leak.slot(), handle(leak.handle()),
-                leak.held(), RegionPrinter.age(leak.ageMillis())));
+            table.row(leak.slot(), handle(leak.handle()), leak.held(), RegionPrinter.age(leak.ageMillis()));
         }
+        table.print(out, indent + "    ");
     }
 
     /**

@@ -18,11 +18,13 @@ import picocli.CommandLine.IVersionProvider;
     name = "shmtx",
     mixinStandardHelpOptions = true,
     versionProvider = ShmtxCommand.Version.class,
-    description = "Create, inspect, watch, demonstrate and soak-test shmtx region files (shared memory between JVM processes).",
+    description = "Create, list, inspect, watch, demonstrate and soak-test shmtx region files (shared memory between JVM"
+        + " processes).",
     subcommands = {
         CreateCommand.class,
         InspectCommand.class,
         StatCommand.class,
+        ListCommand.class,
         DemoCommand.class,
         AttachChildCommand.class,
         SoakCommand.class,

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -23,15 +24,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code shmtx stat FILE}: the pool statistics of a region, its lock table's and its reference
- * counts' diagnostics when it has them, once or refreshed until interrupted. Opens the region
- * read-only ({@link Region#openReadOnly}: read access is enough; it never attaches, never runs
- * recovery, writes and creates nothing), and its pool, lock table and reference counts on it.
+ * {@code shmtx stat FILE}: the pool statistics of a region, its lock table's, reference counts'
+ * and transactions' diagnostics when it has them, once or refreshed until interrupted. Opens the
+ * region read-only ({@link Region#openReadOnly}: read access is enough; it never attaches, never
+ * runs recovery, writes and creates nothing), and its pool, lock table and reference counts on it.
+ * Exits 1 when a value read could not be true (printed as UNREADABLE), after printing the rest.
  *
  * <p>Not threadsafe: picocli fills one instance per command line.
  *
  * <p>Bounded: each refresh reads the region once (the leak report scans every block header, the
- * locks part the lock table, the references part every ledger and count word); the
+ * locks part the lock table, the references part every ledger and count word, the transactions
+ * part every transaction log's header and counters); the
  * wait between refreshes ends at once on Ctrl-C, when a shutdown hook asks the loop to stop and
  * waits (at most {@link #STOP_WAIT}) until it has closed what it opened and the region.
  */
@@ -39,13 +42,16 @@ import picocli.CommandLine.Spec;
     name = "stat",
     mixinStandardHelpOptions = true,
     description = {
-        "Print a region's pool statistics: a header line (file, time, attached processes), the tier table"
-            + " (block size, capacity, reserve, in use, outstanding incl. thread caches, high-water, utilisation,"
-            + " allocations, frees, failures, fallbacks, fragmentation) and overall utilisation.",
+        "Print a region's statistics: a header (file; time and attached processes), the pool's tier table (block"
+            + " size, capacity, reserve, in use, outstanding incl. thread caches, high-water, utilisation, allocations,"
+            + " frees, failures, fallbacks, fragmentation) and overall utilisation.",
         "With a lock table (create --locks): the policy, the counters (grants, waits, wounds, aborts by reason),"
             + " the locks each process slot holds and the wait-for graph. With reference counts (create --refcounts):"
             + " the handles and references each process slot holds and the count of orphans (blocks no live process"
-            + " holds a reference to).",
+            + " holds a reference to). With a consistency section (a region made by SharedMemory): the model in force"
+            + " and its epoch, switches, commits, aborts by reason, retries, retry() waits, CAUSAL versions alive and"
+            + " the transaction logs in use, summed over every process since the region was made.",
+        "Lines fit in 100 columns. A value read from the region that cannot be true prints as UNREADABLE (exit 1).",
         "Refreshes every --interval-ms until interrupted (Ctrl-C), clearing the screen when standard output is a"
             + " terminal; --once prints once. Reads only: read access to FILE (and to FILE.lock, if there is one) is"
             + " enough; nothing is written or created.",
@@ -86,7 +92,8 @@ final class StatCommand implements Callable<Integer>
     private Long leaksOlderThanMs;
 
     @Option(names = "--patterns",
-        description = "Also print the request-size histogram and how well requests fit the tiers.")
+        description = "Also print the request-size histogram (requests per power-of-two size; how well they fit the"
+            + " tiers is in the tier table: FRAG%%, FALLBACKS, FAILS).")
     private boolean patterns;
 
     @Option(names = "--orphans",
@@ -105,9 +112,8 @@ final class StatCommand implements Callable<Integer>
         {
             try (Region region = open(real); StatView.Readers readers = StatView.open(region))
             {
-                print(out, region, readers);
+                return Main.unreadable(spec.commandLine(), real, print(out, region, readers));
             }
-            return 0;
         }
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -115,14 +121,13 @@ final class StatCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(onExit);
         try
         {
-            watch(out, real, refreshes, stopRequested);
+            return Main.unreadable(spec.commandLine(), real, watch(out, real, refreshes, stopRequested));
         }
         finally
         {
             stopped.countDown(); // the region and its readers are closed by now
             removeShutdownHook(onExit);
         }
-        return 0;
     }
 
     private void validate()
@@ -156,15 +161,19 @@ final class StatCommand implements Callable<Integer>
         return Region.openReadOnly(real);
     }
 
-    private void print(final PrintWriter out, final Region region, final StatView.Readers readers)
+    /** Prints once; returns what could not be true (printed as UNREADABLE). */
+    private List<String> print(final PrintWriter out, final Region region, final StatView.Readers readers)
     {
-        StatView.print(out, region, readers, leaksOlderThanMs == null ? StatView.NO_LEAK_REPORT : leaksOlderThanMs,
+        return StatView.print(out, region, readers, leaksOlderThanMs == null ? StatView.NO_LEAK_REPORT : leaksOlderThanMs,
             patterns, orphans, "");
     }
 
-    private void watch(final PrintWriter out, final Path real, final long refreshes, final CountDownLatch stopRequested)
+    /** Prints until stopped; returns what could not be true in the last refresh that found something. */
+    private List<String> watch(final PrintWriter out, final Path real, final long refreshes,
+        final CountDownLatch stopRequested)
     {
         final boolean terminal = stdoutIsTerminal();
+        List<String> problems = List.of();
         try (Region region = open(real); StatView.Readers readers = StatView.open(region))
         {
             final Object fileKey = fileKey(real);
@@ -182,10 +191,11 @@ final class StatCommand implements Callable<Integer>
                 {
                     out.println();
                 }
-                print(out, region, readers);
+                final List<String> found = print(out, region, readers);
+                problems = found.isEmpty() ? problems : found;
                 if ((refreshes != 0 && n == refreshes) || stopRequested.await(intervalMs, TimeUnit.MILLISECONDS))
                 {
-                    return;
+                    return problems;
                 }
             }
         }
@@ -193,6 +203,7 @@ final class StatCommand implements Callable<Integer>
         {
             Thread.currentThread().interrupt(); // stop, like Ctrl-C; the caller sees the flag
         }
+        return problems;
     }
 
     /**

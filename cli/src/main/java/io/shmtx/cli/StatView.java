@@ -13,10 +13,12 @@ import java.io.PrintWriter;
 import java.util.List;
 
 /**
- * What {@code shmtx stat} prints once: a header line (file, time, attached processes), then the
- * pool's tier table and overall utilisation, optionally the request patterns and the leak
- * report, or "no pool section"; then, when the region has them, the "locks" part (lock table)
- * and the "references" part (reference counts). The demo prints the same view.
+ * What {@code shmtx stat} prints once: a header (file; time and attached processes), then the
+ * pool's tier table and overall utilisation, optionally the request-size histogram and the leak
+ * report, or "no pool section"; then, when the region has them, the "locks" part (lock table),
+ * the "references" part (reference counts) and the "transactions" part (consistency section).
+ * The demo prints the same view. Every line fits in {@link Text#WIDTH} columns (but for a longer
+ * file name), and no heading is printed without something under it.
  *
  * <p>This class is threadsafe (it has no state).
  */
@@ -100,7 +102,7 @@ final class StatView
      * @param region               an open region, attached or not.
      * @param pool                 its pool, or null when it has none.
      * @param leaksOlderThanMillis leak report threshold, or {@link #NO_LEAK_REPORT}.
-     * @param patterns             whether to print {@link TieredPool#patternsReport()}.
+     * @param patterns             whether to print the request-size histogram.
      * @param indent               prefix of every line.
      */
     static void print(final PrintWriter out, final Region region, final TieredPool pool,
@@ -116,11 +118,12 @@ final class StatView
      * @param region               an open region, attached or not.
      * @param readers              what {@link #open} opened of it.
      * @param leaksOlderThanMillis leak report threshold (blocks and references), or {@link #NO_LEAK_REPORT}.
-     * @param patterns             whether to print {@link TieredPool#patternsReport()}.
+     * @param patterns             whether to print the request-size histogram.
      * @param orphans              whether to list the handles of orphaned reference-counted blocks.
      * @param indent               prefix of every line.
+     * @return what could not be true (printed as UNREADABLE), empty when everything could.
      */
-    static void print(final PrintWriter out, final Region region, final Readers readers,
+    static List<String> print(final PrintWriter out, final Region region, final Readers readers,
         final long leaksOlderThanMillis, final boolean patterns, final boolean orphans, final String indent)
     {
         final List<ProcessSlotInfo> processes = region.processes();
@@ -137,8 +140,7 @@ final class StatView
             PoolPrinter.overall(out, stats, indent);
             if (patterns)
             {
-                out.println(indent + "patterns");
-                pool.patternsReport().lines().forEach(line -> out.println(indent + "  " + line));
+                PoolPrinter.patterns(out, stats, indent);
             }
             if (leaksOlderThanMillis != NO_LEAK_REPORT)
             {
@@ -158,7 +160,9 @@ final class StatView
         {
             out.println(indent + "references: the region has a refcount section but no pool section to count in");
         }
+        final List<String> problems = TxPrinter.print(out, region, false, indent);
         out.flush();
+        return problems;
     }
 
     private static void header(final PrintWriter out, final Region region, final List<ProcessSlotInfo> processes,
@@ -167,7 +171,8 @@ final class StatView
         final long attached = processes.stream().filter(p -> p.alive() && "ATTACHED".equals(p.state())).count();
         final long dead = processes.stream().filter(p -> !p.alive()).count();
         final long recovering = processes.size() - attached - dead;
-        out.println(indent + "region " + region.file() + " at " + RegionPrinter.time(System.currentTimeMillis())
+        out.println(indent + "region " + region.file());
+        out.println(indent + "  at " + RegionPrinter.time(System.currentTimeMillis())
             + ": attached processes: " + attached + " of " + region.processSlots() + " slots"
             + (dead > 0 ? ", " + dead + " dead (not recovered yet)" : "")
             + (recovering > 0 ? ", " + recovering + " being recovered" : ""));

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,69 @@ class CliErrorsTest
         final Cli.Result result = Cli.run("create", file.toString());
 
         assertOneLineError(result, Main.EXIT_ERROR, file.toString());
+    }
+
+    /** Every command that takes a region FILE says that its directory is missing, or is not one; nothing is created. */
+    @Test
+    void aMissingOrWrongParentDirectoryIsNamedAsSuch() throws IOException
+    {
+        final Path real = dir.toRealPath();
+        final Path notADirectory = Files.createFile(real.resolve("plain-file"));
+        for (final String[] command : new String[][] {{"create"}, {"inspect"}, {"stat", "--once"},
+            {"attach-child", "--max-wait-s", "0"}})
+        {
+            final Path missingOne = real.resolve("missing").resolve("region");
+            final Path missingTwo = real.resolve("gone").resolve("deeper").resolve("region");
+            final Path underAFile = notADirectory.resolve("region");
+
+            assertOneLineError(run(command, missingOne), Main.EXIT_ERROR, "region " + missingOne + ": its directory "
+                + missingOne.getParent() + " does not exist");
+            assertOneLineError(run(command, missingTwo), Main.EXIT_ERROR, "region " + missingTwo + ": its directory "
+                + missingTwo.getParent() + " does not exist (" + real.resolve("gone") + " is missing already)");
+            assertOneLineError(run(command, underAFile), Main.EXIT_ERROR, "region " + underAFile + ": its directory "
+                + notADirectory + " is not a directory");
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(real))
+        {
+            assertEquals(List.of(notADirectory), left.toList(), "a command created something");
+        }
+    }
+
+    private static Cli.Result run(final String[] command, final Path file)
+    {
+        final String[] args = new String[command.length + 1];
+        args[0] = command[0];
+        args[1] = file.toString();
+        System.arraycopy(command, 1, args, 2, command.length - 1);
+        return Cli.run(args);
+    }
+
+    /** A word where a command was expected: says it is not one, suggests the nearest visible command, exit 2. */
+    @Test
+    void anUnknownCommandIsNamedWithTheNearestOne()
+    {
+        final String[][] cases = {
+            {"stats", "'stats' is not a command; did you mean 'stat'?"},
+            {"lsit", "'lsit' is not a command; did you mean 'list'?"},
+            {"inspct", "'inspct' is not a command; did you mean 'inspect'?"},
+            {"insp", "'insp' is not a command; did you mean 'inspect'?"},
+            {"Create", "'Create' is not a command; did you mean 'create'?"},
+            {"xyzzy", "'xyzzy' is not a command; the commands are create, inspect, stat, list, demo, soak, help"},
+        };
+        for (final String[] c : cases)
+        {
+            for (final String[] args : new String[][] {{c[0]}, {c[0], "/dev/shm/x", "--once"}, {"help", c[0]}})
+            {
+                final Cli.Result result = Cli.run(args);
+
+                assertOneLineError(result, Main.EXIT_USAGE);
+                assertEquals("shmtx: " + c[1] + " (see 'shmtx --help')\n", result.err(), result::toString);
+            }
+        }
+        assertFalse(Cli.run("soak-wroker").err().contains("soak-worker"), "a hidden command was suggested");
+        assertOneLineError(Cli.run("--bogus"), Main.EXIT_USAGE, "Unknown option: '--bogus'");
+        assertOneLineError(Cli.run("stat", "/dev/shm/x", "--bogus"), Main.EXIT_USAGE,
+            "shmtx stat: Unknown option: '--bogus'");
     }
 
     @Test

@@ -136,7 +136,8 @@ class CreateInspectTest
             assertTrue(out.contains("clock           2\n"), out);
             assertTrue(out.contains("processes (1 of 4 slots in use)"), out);
             final long pid = ProcessHandle.current().pid();
-            assertTrue(out.matches("(?s).*\n +" + slot + " +ATTACHED +" + pid + " +alive +no .*"), out);
+            // alive; stalled or not depends on the machine's load (a 50 ms heartbeat), so either is accepted
+            assertTrue(out.matches("(?s).*\n +" + slot + " +ATTACHED +" + pid + " +alive +(no|STALLED) .*"), out);
             assertTrue(out.matches("(?s).*roots \\(1\\)\n +accounts +0x000000000000002a\n.*"), out);
             assertTrue(out.contains("process-table") && out.contains("sections (2)"), out);
 

@@ -101,6 +101,7 @@ class LocksAndReferencesStatTest
         assertTrue(out.contains("\nreferences\n  (no process attached, no references held)\n  orphans: 0 ("), out);
         assertFalse(out.contains("references held for"), "a reference leak report without --leaks-older-than-ms: "
             + out);
+        assertFalse(out.contains("transactions"), "a transactions part without a consistency section: " + out);
         try (Region region = Region.open(file, Duration.ZERO))
         {
             assertTrue(region.processes().isEmpty(), "stat must not attach");
@@ -131,7 +132,7 @@ class LocksAndReferencesStatTest
     }
 
     /** Keys whose locks hash to distinct entries of the table, so that each is one lock held. */
-    private static long[] distinctKeys(final LockManager locks, final int n)
+    static long[] distinctKeys(final LockManager locks, final int n)
     {
         final long[] keys = new long[n];
         final Set<Integer> indexes = new HashSet<>();

@@ -42,7 +42,8 @@ class ReadOnlyCommandsTest
         return file;
     }
 
-    private static String[] stat(final Path file)
+    /** {@code stat FILE} with every option that adds a part, once. */
+    static String[] stat(final Path file)
     {
         final String[] args = new String[FULL_STAT.length + 2];
         args[0] = "stat";

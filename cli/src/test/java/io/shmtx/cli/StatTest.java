@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -118,7 +119,7 @@ class StatTest
             assertEquals(0, result.exitCode(), result::toString);
             assertEquals("", result.err(), result::toString);
             final String out = result.out();
-            assertTrue(out.startsWith("region " + file + " at "), out);
+            assertTrue(out.startsWith("region " + file + "\n  at "), out);
             assertTrue(out.contains(": attached processes: 1 of " + SLOTS + " slots\n"), out);
             final List<long[]> rows = tierRows(out);
             assertEquals(expected.tiers().size(), rows.size(), out);
@@ -147,7 +148,7 @@ class StatTest
             final long outstanding = expected.tiers().stream().mapToLong(TierStats::outstanding).sum();
             assertTrue(out.contains("; " + inUse + " blocks in use, " + outstanding + " outstanding\n"), out);
             assertFalse(out.contains("blocks held for"), "a leak report without --leaks-older-than-ms: " + out);
-            assertFalse(out.contains("request sizes:"), "patterns without --patterns: " + out);
+            assertFalse(out.contains("request sizes"), "patterns without --patterns: " + out);
             assertFalse(out.contains("\033"), "cleared the screen in --once mode: " + out);
             assertEquals(1, region.inspect().processes().size(), "stat must not attach");
             assertEquals(slot, region.slot());
@@ -177,9 +178,15 @@ class StatTest
                     pool.blockSize(handle));
                 assertTrue(Pattern.compile(row).matcher(out).find(), "no row /" + row + "/ in:\n" + out);
             }
-            assertTrue(out.contains("patterns\n  request sizes:\n"), out);
-            assertTrue(out.contains(pool.patternsReport().lines().filter(l -> l.contains("tier  2")).findFirst()
-                .orElseThrow()), out);
+            // two requests: 20 bytes in (16, 32], 100 bytes in (64, 128]
+            final long[] histogram = pool.stats().histogram();
+            assertEquals(1, histogram[5], () -> Arrays.toString(histogram));
+            assertEquals(1, histogram[7], () -> Arrays.toString(histogram));
+            assertEquals(2, Arrays.stream(histogram).sum(), () -> Arrays.toString(histogram));
+            assertTrue(out.contains("\nrequest sizes (2 requests; how they fit: FRAG%, FALLBACKS, FAILS above)\n"
+                + "  MAX BYTES REQUESTS SHARE%\n"
+                + "         32        1   50.0\n"
+                + "        128        1   50.0\n"), out);
 
             final Cli.Result none = Cli.run("stat", file.toString(), "--once", "--leaks-older-than-ms", "3600000");
 
@@ -203,10 +210,10 @@ class StatTest
         assertEquals(0, result.exitCode(), result::toString);
         assertEquals("", result.err(), result::toString);
         final String[] lines = result.out().split("\n");
-        assertEquals(2, lines.length, result::toString);
-        final String header = "region " + Pattern.quote(file.toString()) + " at \\S+: attached processes: 0 of 3 slots";
-        assertTrue(lines[0].matches(header), result::toString);
-        assertTrue(lines[1].startsWith("no pool section"), result::toString);
+        assertEquals(3, lines.length, result::toString);
+        assertEquals("region " + file, lines[0], result::toString);
+        assertTrue(lines[1].matches("  at \\S+: attached processes: 0 of 3 slots"), result::toString);
+        assertTrue(lines[2].startsWith("no pool section"), result::toString);
     }
 
     @Test
@@ -283,7 +290,7 @@ class StatTest
         assertEquals(3, views.length, "three views separated by blank lines: " + result);
         for (final String view : views)
         {
-            assertTrue(view.startsWith("region " + file + " at "), view);
+            assertTrue(view.startsWith("region " + file + "\n  at "), view);
             assertEquals(3, tierRows(view).size(), view);
         }
         assertFalse(result.out().contains("\033"), "cleared a screen that is not a terminal: " + result);

@@ -178,7 +178,7 @@ class UsageErrorsTest
     @Test
     void everyCommandsHelpEndsWithTheExitCodes()
     {
-        for (final String command : List.of("create", "inspect", "stat", "demo"))
+        for (final String command : List.of("create", "inspect", "stat", "list", "demo"))
         {
             final Cli.Result help = Cli.run("help", command);
             assertEquals(0, help.exitCode(), help::toString);
