@@ -94,8 +94,9 @@ class SharedMemorySettingsTest
                 + " in the configuration")), info.toString());
             assertReadable(shm.stats());
             assertReadable(config().build());
+            assertReadable(ConsistencyInfo.read(shm.region()));
         }
-        assertCoversPublicRecords(SharedMemory.class, List.of(TxStats.class));
+        assertCoversPublicRecords(SharedMemory.class, List.of(TxStats.class, ConsistencyInfo.class));
     }
 
     @Test
