@@ -199,7 +199,7 @@ final class ModelSwitch
                     + " while this process owned the switch: corrupt");
             }
             buffer.getAndAddLong(base + SWITCHES_OFFSET, 1);
-            SharedMemory.LOG.log(System.Logger.Level.INFO, () -> "region " + file + ": consistency model switched from "
+            SharedMemory.LOG.log(System.Logger.Level.DEBUG, () -> "region " + file + ": consistency model switched from "
                 + MODELS[model(w)] + " to " + target + " (epoch " + epoch + ")");
         }
         finally

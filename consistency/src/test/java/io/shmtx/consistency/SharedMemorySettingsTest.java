@@ -106,7 +106,7 @@ class SharedMemorySettingsTest
             SharedMemory shm = SharedMemory.open(temp.newPath("shm-switch-log"), config().build()))
         {
             shm.switchModel(ConsistencyModel.SEQUENTIAL);
-            final String switched = log.await(r -> r.getLevel() == Level.INFO, Duration.ZERO).getMessage();
+            final String switched = log.await(r -> r.getLevel() == Level.FINE, Duration.ZERO).getMessage();
             assertTrue(switched.contains("consistency model switched from RELEASE to SEQUENTIAL (epoch 2)"), switched);
         }
     }
