@@ -2,63 +2,63 @@ package io.shmtx.consistency;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.shmtx.consistency.readme.TransactionExample;
+import io.shmtx.pool.TierStats;
+import io.shmtx.pool.TieredPool;
+import io.shmtx.region.Region;
+import io.shmtx.testkit.ReadmeExamples;
 import io.shmtx.testkit.TempRegions;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's transaction example, as written there (with a temporary path), run twice on the
- * same file.
+ * The README's transaction example ({@link TransactionExample}, word for word): run twice on one
+ * file, each run seeing its own values and leaving no object, transaction or switch behind, then
+ * the region deleted.
  */
 class ReadmeExampleTest
 {
     @Test
-    void transactionExample() throws Exception
+    void readmeHasTheExampleAsTested()
+    {
+        ReadmeExamples.assertInReadme(TransactionExample.class);
+    }
+
+    @Test
+    void runsTwiceOnOneFileThenDeletesIt() throws Exception
     {
         try (TempRegions temp = new TempRegions())
         {
             final Path file = temp.newPath("bank");
-            for (int run = 0; run < 2; run++)
+            long commitsPerRun = 0;
+            for (int run = 1; run <= 2; run++)
             {
-                SharedMemoryConfig config = SharedMemoryConfig.builder()
-                    .processSlots(16)
-                    .build();
-                try (SharedMemory shm = SharedMemory.open(file, config))
+                final String printed = ReadmeExamples.printed(() -> TransactionExample.use(file));
+                assertTrue(printed.startsWith("total 100, to 30\nmodel CAUSAL "), "run " + run + ": " + printed);
+                try (Region region = Region.openReadOnly(file))
                 {
-                    long from = shm.allocate(8);
-                    long to = shm.allocate(8);
-                    shm.transact(tx -> tx.putLong(from, 0, 100));
-                    shm.transact(tx ->
-                    {
-                        long amount = 30;
-                        tx.putLong(from, 0, tx.getLong(from, 0) - amount);
-                        tx.putLong(to, 0, tx.getLong(to, 0) + amount);
-                    });
-                    long total = shm.readOnly(tx -> tx.getLong(from, 0) + tx.getLong(to, 0));
-                    long node = shm.transactAndGet(tx ->
-                    {
-                        long n = tx.allocate(16);
-                        tx.putLong(n, 0, total);
-                        return n;
-                    });
-                    assertEquals(100, total);
-                    assertEquals(70, (long)shm.readOnly(tx -> tx.getLong(from, 0)));
-                    assertEquals(100, (long)shm.readOnly(tx -> tx.getLong(node, 0)));
-                    try (Tx tx = shm.begin())
-                    {
-                        tx.free(node);
-                        tx.commit();
-                    }
-                    assertFalse(shm.pool().isLive(node));
-                    shm.switchModel(ConsistencyModel.CAUSAL);
-                    long seen = shm.readOnly(tx -> tx.getLong(to, 0));
-                    assertEquals(30, seen);
-                    assertEquals(ConsistencyModel.CAUSAL, shm.stats().model());
-                    shm.switchModel(ConsistencyModel.RELEASE);
+                    final ConsistencyInfo info = ConsistencyInfo.read(region);
+                    assertEquals(List.of(), info.problems(), "run " + run);
+                    assertEquals(ConsistencyModel.RELEASE, info.stats().model(), "run " + run);
+                    assertEquals(2L * run, info.stats().switches(), "run " + run + ": to CAUSAL and back");
+                    assertEquals(0, info.stats().totalAborts(), "run " + run);
+                    assertNull(info.switchingTo(), "run " + run);
+                    assertEquals(0, info.transactionsRunning(), "run " + run);
+                    commitsPerRun = run == 1 ? info.stats().commits() : commitsPerRun;
+                    assertEquals(run * commitsPerRun, info.stats().commits(), "run " + run);
+                    final TieredPool pool = TieredPool.open(region);
+                    assertEquals(0, pool.stats().tiers().stream().mapToLong(TierStats::inUse).sum(),
+                        "run " + run + ": from, to and node freed");
+                    assertTrue(pool.validate().valid(), "run " + run);
                 }
             }
+            assertTrue(commitsPerRun > 0);
+            TransactionExample.delete(file);
+            assertFalse(Files.exists(file));
         }
     }
 }

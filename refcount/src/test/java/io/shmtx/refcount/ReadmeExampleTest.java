@@ -2,52 +2,55 @@ package io.shmtx.refcount;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.shmtx.pool.Handles;
-import io.shmtx.pool.PoolConfig;
+import io.shmtx.pool.TierStats;
 import io.shmtx.pool.TieredPool;
+import io.shmtx.refcount.readme.RefCountExample;
 import io.shmtx.region.Region;
-import io.shmtx.region.RegionConfig;
+import io.shmtx.testkit.ReadmeExamples;
 import io.shmtx.testkit.TempRegions;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's reference-count example, as written there (with a temporary path).
+ * The README's reference-count example ({@link RefCountExample}, word for word): run twice on one
+ * file (its root is unbound before the block it names is freed, so a second run can bind it
+ * again and no root names a freed block), then the region deleted.
  */
 class ReadmeExampleTest
 {
     @Test
-    void refcountExample() throws Exception
+    void readmeHasTheExampleAsTested()
+    {
+        ReadmeExamples.assertInReadme(RefCountExample.class);
+    }
+
+    @Test
+    void runsTwiceOnOneFileThenDeletesIt() throws Exception
     {
         try (TempRegions temp = new TempRegions())
         {
             final Path file = temp.newPath("refs-demo");
-            final List<String> lines = new ArrayList<>();
-            PoolConfig poolConfig = PoolConfig.defaults();
-            RegionConfig config = RegionConfig.builder()
-                .processSlots(16)
-                .section(TieredPool.section(poolConfig, 16))
-                .section(RefCounts.section(poolConfig, RefCountConfig.defaults(), 16))
-                .build();
-            try (Region region = Region.openOrCreate(file, config))
+            for (int run = 1; run <= 2; run++)
             {
-                TieredPool pool = TieredPool.open(region);
-                RefCounts refs = RefCounts.open(region, pool);
-                region.attach();
-                refs.onZero(handle -> lines.add("last reference to " + Handles.toString(handle) + " gone"));
-                long handle = refs.allocate(64);
-                region.bindRoot("shared-object", handle);
-                refs.retain(handle);
-                refs.release(handle);
-                boolean freed = refs.release(handle);
-                assertTrue(freed);
-                assertFalse(pool.isLive(handle));
+                final String printed = ReadmeExamples.printed(() -> RefCountExample.use(file));
+                assertTrue(printed.matches("last reference to 0x\\p{XDigit}{16}\\(tier=1, gen=\\d+, index=\\d+\\) gone\n"), "run " + run + ": " + printed);
+                try (Region region = Region.openReadOnly(file))
+                {
+                    final TieredPool pool = TieredPool.open(region);
+                    final RefCounts refs = RefCounts.open(region, pool);
+                    assertTrue(region.roots().isEmpty(), "run " + run + ": no root left naming a freed block: " + region.roots());
+                    final List<TierStats> tiers = pool.stats().tiers();
+                    assertEquals(run, tiers.stream().mapToLong(TierStats::frees).sum(), "run " + run + ": one block freed per run");
+                    assertEquals(0, tiers.stream().mapToLong(TierStats::inUse).sum(), "run " + run);
+                    assertEquals(List.of(), refs.validate(), "run " + run);
+                }
             }
-            assertEquals(1, lines.size());
+            RefCountExample.delete(file);
+            assertFalse(Files.exists(file));
         }
     }
 }
