@@ -201,7 +201,7 @@ final class CausalHistory
             }
             if (superseding <= minPin)
             {
-                final int freed = freeFrom(h);
+                final int freed = freeFrom(h, -1);
                 buffer.putLongRelease(link, 0);
                 return freed;
             }
@@ -215,18 +215,39 @@ final class CausalHistory
     /** Frees an object's whole chain (the object is being freed, or no pin can exist). */
     int freeChain(final int header)
     {
+        return freeChain(header, -1);
+    }
+
+    /**
+     * Frees the chain of an object whose reference count reached zero, just before the object
+     * itself is freed: in the name of {@code deadSlot} when a recovery dropped the last reference
+     * (the recovering process may not be attached), else through this process's cache. A block
+     * that is not a transactional object (a module below used the reference counts directly) is
+     * left alone. Idempotent: a recoverer that runs it again after a death frees what is left.
+     */
+    void freeChainOfReleased(final long handle, final int deadSlot)
+    {
+        final int header = logs.liveOffset(handle);
+        if (header >= 0 && buffer.getInt(header + OBJECT_TAG_OFFSET) == OBJECT_TAG)
+        {
+            freeChain(header, deadSlot);
+        }
+    }
+
+    private int freeChain(final int header, final int deadSlot)
+    {
         final long h = buffer.getLongVolatile(header + OBJECT_HISTORY_OFFSET);
         if (h == 0)
         {
             return 0;
         }
-        final int freed = freeFrom(h);
+        final int freed = freeFrom(h, deadSlot);
         buffer.putLongRelease(header + OBJECT_HISTORY_OFFSET, 0);
         return freed;
     }
 
     /** Frees the chain from {@code first} on, oldest first (so a crash leaves a walkable prefix). */
-    private int freeFrom(final long first)
+    private int freeFrom(final long first, final int deadSlot)
     {
         int n = 0;
         long[] chain = new long[4];
@@ -247,7 +268,14 @@ final class CausalHistory
         for (int k = n - 1; k >= 0; k--)
         {
             buffer.getAndAddLong(versionsAlive, -1);
-            pool.free(chain[k]);
+            if (deadSlot < 0)
+            {
+                pool.free(chain[k]);
+            }
+            else
+            {
+                pool.freeInRecovery(chain[k], deadSlot);
+            }
         }
         return n;
     }

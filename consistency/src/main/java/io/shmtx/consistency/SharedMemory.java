@@ -225,6 +225,7 @@ public final class SharedMemory implements AutoCloseable
             final int base = checkSection(region);
             final int[] tierPayload = tierPayload(config.pool());
             final TxLogs logs = new TxLogs(region, pool, base, tierPayload);
+            refs.onZeroWithSlot((handle, deadSlot) -> logs.history.freeChainOfReleased(handle, deadSlot)); // an object released to zero takes its CAUSAL history with it
             final ConsistencyRecovery recovery = new ConsistencyRecovery(logs);
             region.registerRecoveryStep(recovery);
             final SharedMemory shm = new SharedMemory(region, pool, refs, locks, logs, config, tierPayload);

@@ -149,4 +149,65 @@ class CausalTest
             assertEquals(1L, (long)a.readOnly(tx -> tx.getLong(x, 0)), "no lost update");
         }
     }
+
+    @Test
+    void anObjectReleasedToZeroTakesItsHistoryWithItWhenALiveProcessReleasesIt() throws Exception
+    {
+        releasedToZeroFreesItsHistory(false);
+    }
+
+    @Test
+    void anObjectReleasedToZeroTakesItsHistoryWithItWhenTheRecoveryOfADeadHolderReleasesIt() throws Exception
+    {
+        releasedToZeroFreesItsHistory(true);
+    }
+
+    /**
+     * An object whose last reference goes while an old snapshot keeps one of its versions: the
+     * version goes with it (the snapshot may no longer read it: released objects are not for
+     * transactions that still use them), and the pool gets every block back.
+     */
+    private void releasedToZeroFreesItsHistory(final boolean holderDies) throws Exception
+    {
+        final Path file = temp.newPath(holderDies ? "released-dead" : "released-live");
+        try (SharedMemory a = SharedMemory.open(file, config()))
+        {
+            final SharedMemory b = SharedMemory.open(file, config());
+            final long keep = a.allocate(16); // stays: the pool's baseline is not empty
+            final long baseline = a.pool().stats().tiers().get(0).inUse();
+            final long object = a.allocate(16);
+            b.retain(object);
+            a.release(object); // b holds the only reference now
+            final Tx old = a.begin();
+            assertEquals(0L, old.getLong(object, 0)); // pins a snapshot that needs the first value
+            final Thread writer = new Thread(() ->
+            {
+                for (int k = 1; k <= 3; k++)
+                {
+                    final long value = k;
+                    b.transact(tx -> tx.putLong(object, 0, value));
+                }
+            });
+            writer.start();
+            writer.join();
+            assertEquals(1, a.versionsAlive(), "the old snapshot keeps one version");
+            assertEquals(baseline + 2, a.pool().stats().tiers().get(0).inUse(), "the object and its kept version");
+            if (holderDies)
+            {
+                b.region().abandon(); // as the kernel drops a killed process's slot lock
+                assertFalse(a.region().recoverDeadSlots().isEmpty(), "b's slot recovered");
+            }
+            else
+            {
+                assertTrue(b.release(object), "the last reference");
+                b.close();
+            }
+            assertFalse(a.pool().isLive(object), "the object is freed");
+            assertEquals(0, a.versionsAlive(), "and its history with it");
+            assertEquals(baseline, a.pool().stats().tiers().get(0).inUse(), "every block back in the pool");
+            old.close();
+            assertTrue(a.pool().validate().valid(), a.pool().validate().toString());
+            a.release(keep);
+        }
+    }
 }

@@ -165,7 +165,7 @@ public final class RefCounts implements AutoCloseable
     private final ReentrantLock sharedCellLock = new ReentrantLock();
     /** Guards this process's ledger (package-private for tests). */
     final Object ledgerLock = new Object();
-    private final List<LongConsumer> zeroListeners = new CopyOnWriteArrayList<>();
+    private final List<ZeroListener> zeroListeners = new CopyOnWriteArrayList<>();
     private volatile List<DroppedReference> droppedAtClose = List.of();
     private volatile ScheduledExecutorService graceTimer;
     private volatile boolean closed;
@@ -494,7 +494,38 @@ public final class RefCounts implements AutoCloseable
         {
             throw new IllegalArgumentException("callback=null");
         }
+        zeroListeners.add((handle, deadSlot) -> callback.accept(handle));
+    }
+
+    /**
+     * As {@link #onZero(LongConsumer)}, for a module that frees more blocks with the object
+     * (e.g. blocks it hangs off it): the callback also learns whether it runs inside the
+     * recovery of a dead slot, where the recovering process may not be attached and must free
+     * through {@link io.shmtx.pool.TieredPool#freeInRecovery(long, int)} in that slot's name.
+     *
+     * @param callback receives the handle and the slot being recovered, or -1 outside a recovery.
+     */
+    public void onZeroWithSlot(final ZeroListener callback)
+    {
+        if (callback == null)
+        {
+            throw new IllegalArgumentException("callback=null");
+        }
         zeroListeners.add(callback);
+    }
+
+    /** A callback for a count that reached zero (see {@link #onZeroWithSlot(ZeroListener)}). */
+    @FunctionalInterface
+    public interface ZeroListener
+    {
+        /**
+         * Called just before the block is freed.
+         *
+         * @param handle   the block whose count reached zero.
+         * @param deadSlot the slot whose recovery dropped the last reference, or -1 when a live
+         *                 process released it.
+         */
+        void onZero(long handle, int deadSlot);
     }
 
     private enum Op
@@ -899,18 +930,18 @@ public final class RefCounts implements AutoCloseable
      */
     void freeInRecovery(final long handle, final int deadSlot)
     {
-        for (final LongConsumer listener : zeroListeners)
+        for (final ZeroListener listener : zeroListeners)
         {
-            listener.accept(handle);
+            listener.onZero(handle, deadSlot);
         }
         pool.freeInRecovery(handle, deadSlot);
     }
 
     void freeBlock(final long handle)
     {
-        for (final LongConsumer listener : zeroListeners)
+        for (final ZeroListener listener : zeroListeners)
         {
-            listener.accept(handle);
+            listener.onZero(handle, -1);
         }
         if (pool.isLive(handle))
         {
