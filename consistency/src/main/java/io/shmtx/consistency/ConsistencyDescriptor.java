@@ -101,7 +101,7 @@ public final class ConsistencyDescriptor
     /** Section magic, "SHMTXCON". */
     public static final long MAGIC = 0x53484D5458434F4EL;
     /** Layout version. */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
@@ -117,7 +117,15 @@ public final class ConsistencyDescriptor
     public static final int MAX_OBJECTS_OFFSET = LOG_SIZE_OFFSET + SIZE_OF_INT;
     /** Offset of the redo capacity of one log. */
     public static final int REDO_CAPACITY_OFFSET = MAX_OBJECTS_OFFSET + SIZE_OF_INT;
-    /** Offset of the model word (on its own cache line: read by every transaction's begin). */
+    /**
+     * Offset of the count of history blocks alive: on the header's line, which nothing else writes
+     * after creation, so the CAUSAL commits that count here never touch the model word's line.
+     */
+    public static final int VERSIONS_ALIVE_OFFSET = REDO_CAPACITY_OFFSET + SIZE_OF_INT;
+    /**
+     * Offset of the model word, read by every transaction's begin: its line holds only words that
+     * switches write (switch owner and counts).
+     */
     public static final int MODEL_WORD_OFFSET = 64;
     /** Offset of the switch owner word: the {@link io.shmtx.region.Region#ownerToken() token} of the switcher, 0 if none. */
     public static final int SWITCH_OWNER_OFFSET = MODEL_WORD_OFFSET + SIZE_OF_LONG;
@@ -125,8 +133,6 @@ public final class ConsistencyDescriptor
     public static final int SWITCHES_OFFSET = SWITCH_OWNER_OFFSET + SIZE_OF_LONG;
     /** Offset of the count of switches that failed (timed out, or their switcher died). */
     public static final int SWITCH_FAILURES_OFFSET = SWITCHES_OFFSET + SIZE_OF_LONG;
-    /** Offset of the count of history blocks alive. */
-    public static final int VERSIONS_ALIVE_OFFSET = SWITCH_FAILURES_OFFSET + SIZE_OF_LONG;
     /** Offset of the first log. */
     public static final int LOGS_OFFSET = 128;
 
