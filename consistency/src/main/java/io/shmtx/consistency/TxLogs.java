@@ -460,9 +460,16 @@ final class TxLogs
                 freed++;
                 continue;
             }
-            if ((flags[e] & FLAG_ALLOCATED) != 0 && pool.ownerSlot(handles[e]) == ownerSlot)
+            if ((flags[e] & FLAG_ALLOCATED) != 0)
             {
-                pool.publish(handles[e]);
+                if (pool.ownerSlot(handles[e]) == ownerSlot)
+                {
+                    pool.publish(handles[e]);
+                }
+            }
+            else
+            {
+                history.freeChain(headers[e]); // left by a CAUSAL epoch, as the live commit does: no snapshot can need it now
             }
             buffer.putLongRelease(headers[e] + OBJECT_VERSION_OFFSET, committed(commitTs));
         }

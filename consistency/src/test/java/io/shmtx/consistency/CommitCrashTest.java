@@ -166,6 +166,48 @@ class CommitCrashTest
     }
 
     @org.junit.jupiter.api.Test
+    void aSequentialCommitFinishedByRecoveryFreesTheHistoryACausalEpochLeft() throws Exception
+    {
+        final Path file = temp.newPath("crash-history");
+        final SharedMemoryConfig config = SharedMemoryTest.config().model(ConsistencyModel.CAUSAL).build();
+        try (SharedMemory survivor = SharedMemory.open(file, config))
+        {
+            final long x = survivor.allocate(8);
+            final long y = survivor.allocate(8);
+            final long baseline = survivor.pool().stats().tiers().get(0).inUse();
+            final OldSnapshot reader = new OldSnapshot(survivor, x, y);
+            survivor.transact(tx -> tx.putLong(x, 0, 5)); // the old snapshot needs x's first value: kept in history
+            assertEquals("0,0", reader.finish());
+            assertEquals(1, survivor.versionsAlive(), "the version the snapshot needed stays until x is written again");
+            survivor.switchModel(ConsistencyModel.SEQUENTIAL);
+            final SharedMemory victim = SharedMemory.open(file, config);
+            final int victimSlot = victim.region().slot();
+            final CountDownLatch dead = new CountDownLatch(1);
+            victim.hook = at ->
+            {
+                if (at == SharedMemory.HOOK_COMMITTING)
+                {
+                    victim.region().abandon(); // as the kernel drops a killed process's slot lock
+                    dead.countDown();
+                    while (true)
+                    {
+                        LockSupport.park();
+                    }
+                }
+            };
+            final Thread thread = new Thread(() -> victim.transact(tx -> tx.putLong(x, 0, 6)), "victim");
+            thread.setDaemon(true);
+            thread.start();
+            assertTrue(dead.await(30, TimeUnit.SECONDS), "the victim reached its commit record");
+            final List<OwnerDeathReport> reports = recover(survivor, victimSlot);
+            assertTrue(reports.stream().allMatch(OwnerDeathReport::completed), reports.toString());
+            assertEquals(6L, (long)survivor.readOnly(tx -> tx.getLong(x, 0)), "the commit was finished");
+            assertEquals(0, survivor.versionsAlive(), "and the history of x went with it, as a live SEQUENTIAL commit does");
+            assertEquals(baseline, survivor.pool().stats().tiers().get(0).inUse(), "every history block back in the pool");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void aTransactionThatMeetsALockOfADeadProcessRecoversItAndGoesOn() throws Exception
     {
         final Path file = temp.newPath("dead-lock");
