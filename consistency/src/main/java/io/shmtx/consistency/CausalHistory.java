@@ -36,7 +36,7 @@ import org.agrona.concurrent.AtomicBuffer;
  * block first. Equally, a block superseded at X is needed by no snapshot once every pin seen is
  * at least X (any pin missed is at least the scanner's C &gt; X): then it is freed.
  *
- * <h2>Commit (object locked, its commit timestamp C in the log before the lock)</h2>
+ * <h2>Commit (write set locked, then its commit timestamp C taken)</h2>
  * Make the history block (owned by this process, unpublished: a crash leaves it to the pool's
  * recovery), record it in the log entry; state COMMITTING (commit point); publish the block and
  * store it as the object's history handle (release), a store-store fence, then apply the redo
@@ -45,12 +45,12 @@ import org.agrona.concurrent.AtomicBuffer;
  *
  * <h2>Reads at snapshot S</h2>
  * Version word unlocked and not newer than S: the value in place (validated seqlock-style).
- * Newer: the first chain block whose timestamp is not newer than S. Locked by a commit at C (read
- * from the locker's log, written before its lock): C &le; S: wait for it (its value belongs to S);
- * C &gt; S: the old value, in place until the committer links its history (it always does for
- * this reader, by the pin argument) and only then applies; so a read in place followed by an
- * unchanged history handle and version word read the old value, else the chain has it. The
- * blocks a reader walks are newer than or the one it needs; their superseding timestamps are
+ * Newer: the first chain block whose timestamp is not newer than S. Locked: a commit of the
+ * object is in progress; the reader waits until the version word is released (recovering a dead
+ * committer), then reads again: a commit at C &le; S has put the value S needs in place; one at
+ * C &gt; S has kept the value it replaced in the chain (it saw the reader's pin, by the argument
+ * above), so the chain has it. A reader never reads in place while a commit holds the object.
+ * The blocks a reader walks are newer than or the one it needs; their superseding timestamps are
  * above its pin, so nobody frees them while it reads.
  *
  * <h2>Trimming</h2>
@@ -310,14 +310,6 @@ final class CausalHistory
             h = buffer.getLongVolatile(at + HISTORY_NEXT_OFFSET);
         }
         return -1;
-    }
-
-    /** The timestamp of the object's newest history block, -1 when it has none. */
-    long newestTs(final int header)
-    {
-        final long h = buffer.getLongVolatile(header + OBJECT_HISTORY_OFFSET);
-        final int at = h == 0 ? -1 : block(h);
-        return at < 0 ? -1 : buffer.getLong(at + HISTORY_TS_OFFSET);
     }
 
     /** The payload offset of a live history block, or -1 when the handle is no longer live; a block that is not history is corrupt. */

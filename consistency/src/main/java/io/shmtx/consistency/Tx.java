@@ -337,11 +337,8 @@ public final class Tx implements AutoCloseable
         shm.commitHook(SharedMemory.HOOK_ACTIVE);
         if (model == CAUSAL)
         {
-            // pending (0) before the locks, the timestamp after them: a reader meeting a lock waits while pending
-            buffer.putLong(log + LOG_COMMIT_TS_OFFSET, 0);
             lockWriteSet();
             final long commitTs = region.nextTimestamp();
-            buffer.putLongVolatile(log + LOG_COMMIT_TS_OFFSET, commitTs);
             shm.commitHook(SharedMemory.HOOK_VALIDATED);
             publish(commitTs, keepHistory(commitTs));
         }
@@ -1036,8 +1033,8 @@ public final class Tx implements AutoCloseable
 
     /**
      * CAUSAL: the bytes of object {@code i} as of the snapshot (see {@link CausalHistory}): in
-     * place, or from the history chain; waits only for a commit in progress that belongs to the
-     * snapshot (or recovers its dead committer).
+     * place, or from the history chain; waits only while a commit of the object is in progress
+     * (or recovers its dead committer).
      */
     private void readAtSnapshot(final int i, final int offset, final int length, final AtomicBuffer dst, final int dstOff)
     {
@@ -1063,29 +1060,9 @@ public final class Tx implements AutoCloseable
                 readHistory(i, offset, length, dst, dstOff, v1);
                 return;
             }
-            final int locker = checkedLocker(handles[i], v1);
-            final long committing = buffer.getLongVolatile(logs.logOffset(locker) + LOG_COMMIT_TS_OFFSET);
-            if (buffer.getLongVolatile(header) != v1)
-            {
-                continue;
-            }
-            if (committing <= snapshot)
-            {
-                awaitCommit(locker, spins); // its timestamp is pending (0), or its value belongs to this snapshot
-                continue;
-            }
-            if (valueTs > snapshot || history.newestTs(header) == valueTs)
-            {
-                readHistory(i, offset, length, dst, dstOff, v1); // older than the value in place, or linked: in the chain
-                return;
-            }
-            buffer.getBytes(at, dst, dstOff, length);
-            VarHandle.loadLoadFence();
-            if (buffer.getLongVolatile(header) == v1 && history.newestTs(header) != valueTs)
-            {
-                watched(i, valueTs);
-                return; // the committer links the value it replaces before it writes in place: not begun
-            }
+            // a commit in progress: wait for its end (or recover its dead committer), then read again. If its
+            // timestamp is newer than the snapshot, the value the snapshot needs is in the chain by then.
+            awaitCommit(checkedLocker(handles[i], v1), spins);
         }
     }
 
