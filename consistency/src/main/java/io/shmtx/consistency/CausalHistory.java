@@ -228,7 +228,7 @@ final class CausalHistory
     void freeChainOfReleased(final long handle, final int deadSlot)
     {
         final int header = logs.liveOffset(handle);
-        if (header >= 0 && buffer.getInt(header + OBJECT_TAG_OFFSET) == OBJECT_TAG)
+        if (header >= 0 && logs.isObject(handle, header))
         {
             freeChain(header, deadSlot);
         }

@@ -153,6 +153,13 @@ final class TxLogs
         }
     }
 
+    /** Whether a live block is a transactional object: its tier fits an object header, and the header has the tag. */
+    boolean isObject(final long handle, final int header)
+    {
+        return tierPayload[io.shmtx.pool.Handles.tier(handle)] >= OBJECT_HEADER_SIZE
+            && buffer.getInt(header + OBJECT_TAG_OFFSET) == OBJECT_TAG;
+    }
+
     /**
      * Checks the header of a live object: its tag and its size against its block.
      *
