@@ -32,7 +32,8 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
  * the bank ({@link Workload#bank}): 16 to 32 accounts, transfers, and audits that read every
  * account in one read-only transaction, the transaction where a cross-process CAUSAL audit once
  * saw a wrong total. An audit that saw half a transfer is a cycle through the transfer's commit
- * and the audit's snapshot, printed with the records involved.
+ * and the audit's snapshot, printed with the records involved. Child JVMs start together, or
+ * (as the bank's workers do) each as soon as the one before is ready, attaching while others run.
  *
  * <p>Each stream runs its programs round-robin until it has committed its quota of transactions
  * or its time is up (threads: all stop when the first has its quota, so none runs alone); a deep
@@ -74,9 +75,10 @@ class CausalProperties
     }
 
     @Property(tries = 6, edgeCases = EdgeCasesMode.NONE)
-    void processesReadConsistentSnapshots(@ForAll("processWorkloads") final Workload workload) throws Exception
+    void processesReadConsistentSnapshots(@ForAll("processWorkloads") final Workload workload, @ForAll final boolean staggered)
+        throws Exception
     {
-        check(HistoryRuns.processes(ConsistencyModel.CAUSAL, workload, PROCESS_TRANSACTIONS, PROCESS_TIME));
+        check(HistoryRuns.processes(ConsistencyModel.CAUSAL, workload, PROCESS_TRANSACTIONS, PROCESS_TIME, staggered));
     }
 
     private static void check(final HistoryRuns.Result run)

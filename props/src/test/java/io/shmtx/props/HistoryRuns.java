@@ -120,18 +120,21 @@ final class HistoryRuns
 
     /**
      * Runs each stream in a child JVM ({@link HistoryWorker}), all started together once every
-     * child is ready; each writes its history to a file under {@code target/props-histories},
-     * deleted afterwards.
+     * child is ready, or, {@code staggered}, each started as soon as the one before is ready
+     * (so that processes attach, open the region and warm up while others run transactions, as
+     * the bank's workers do); each writes its history to a file under
+     * {@code target/props-histories}, deleted afterwards.
      *
      * @param model        the model of the region.
      * @param workload     what to run.
      * @param transactions most transactions per stream.
      * @param time         most time per stream.
+     * @param staggered    whether each child starts running as soon as it is ready.
      * @return the histories.
      * @throws Exception when a child failed or the region did.
      */
     static Result processes(final ConsistencyModel model, final Workload workload, final int transactions,
-        final Duration time) throws Exception
+        final Duration time, final boolean staggered) throws Exception
     {
         final Path dir = Files.createDirectories(Path.of("target", "props-histories")).resolve("run-" + System.nanoTime());
         Files.createDirectories(dir);
@@ -148,17 +151,23 @@ final class HistoryRuns
                 {
                     final Path programs = dir.resolve("programs-" + s);
                     Files.write(programs, workload.streams().get(s).stream().map(Program::encode).toList(), StandardCharsets.UTF_8);
-                    children.add(ChildJvm.start(HistoryWorker.class, file.toString(), model.name(), programs.toString(),
+                    final ChildJvm child = ChildJvm.start(HistoryWorker.class, file.toString(), model.name(), programs.toString(),
                         dir.resolve("history-" + s).toString(), "p" + s, Integer.toString(transactions),
-                        Long.toString(time.toMillis())));
+                        Long.toString(time.toMillis()));
+                    children.add(child);
+                    if (staggered)
+                    {
+                        child.awaitLine("READY", WAIT);
+                        child.send("go");
+                    }
                 }
-                for (final ChildJvm child : children)
+                for (int s = 0; s < streams && !staggered; s++)
                 {
-                    child.awaitLine("READY", WAIT);
+                    children.get(s).awaitLine("READY", WAIT);
                 }
-                for (final ChildJvm child : children)
+                for (int s = 0; s < streams && !staggered; s++)
                 {
-                    child.send("go");
+                    children.get(s).send("go");
                 }
                 final List<List<TxRecord>> histories = new ArrayList<>();
                 for (int s = 0; s < streams; s++)

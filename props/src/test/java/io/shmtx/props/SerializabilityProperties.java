@@ -76,7 +76,7 @@ class SerializabilityProperties
         @ForAll("serializableModels") final ConsistencyModel model,
         @ForAll("processWorkloads") final Workload workload) throws Exception
     {
-        check(HistoryRuns.processes(model, workload, TRANSACTIONS_PER_STREAM, PROCESS_TIME));
+        check(HistoryRuns.processes(model, workload, TRANSACTIONS_PER_STREAM, PROCESS_TIME, false));
     }
 
     private static void check(final HistoryRuns.Result run)

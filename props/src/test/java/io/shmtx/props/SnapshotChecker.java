@@ -47,8 +47,13 @@ import java.util.List;
  * read a real-time and an rw edge). Then, with no anomaly so far, the writes are replayed in the
  * topological order, each snapshot's reads compared with the replay (REPLAY, a self-check) and the
  * end state with the memory (FINAL_STATE); otherwise the memory is compared with each object's
- * latest version. Lost updates need no more: first committer wins means two writers of one
- * version, which step 2 of {@link Observations} flags.
+ * latest version. A lost update, two committed writers of an object that read one version of
+ * it (which first committer wins forbids), is flagged by step 2 of {@link Observations}.
+ *
+ * <p>What it cannot see: the commit order it finds is one that explains the history, not
+ * necessarily CAUSAL's timestamp order; two commits that no read, session or real-time order
+ * relates may be placed either way (a snapshot holding the later of two unrelated commits but
+ * not the earlier passes).
  */
 final class SnapshotChecker
 {

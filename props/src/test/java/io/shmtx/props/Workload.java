@@ -65,10 +65,11 @@ record Workload(int objects, List<List<Program>> streams)
 
     /**
      * The bank: {@code minObjects} to {@code maxObjects} accounts, 1 to {@code maxWriters}
-     * streams of transfers (and additions to a word that is not the balance, so the total of the
-     * balances never changes) and 1 to {@code maxAuditors} streams of audits, read-only
-     * programs that read every account, in a random order, each with one getLong per word or one
-     * getBytes, with a pause somewhere.
+     * streams mostly of transfers (and additions to a word that is not the balance, so the total
+     * of the balances never changes) with an audit among them now and then, and 1 to
+     * {@code maxAuditors} streams of audits alone. An audit is a read-only program that reads
+     * every account, in a random order, each with one getLong per word or one getBytes, with a
+     * pause somewhere.
      *
      * @param minObjects  fewest accounts.
      * @param maxObjects  most accounts (at most {@link PropsFixture#MAX_OBJECTS}).
@@ -79,7 +80,8 @@ record Workload(int objects, List<List<Program>> streams)
     static Arbitrary<Workload> bank(final int minObjects, final int maxObjects, final int maxWriters, final int maxAuditors)
     {
         return Arbitraries.integers().between(minObjects, maxObjects).flatMap(objects -> Combinators.combine(
-            transfers(objects).list().ofMinSize(1).ofMaxSize(6).list().ofMinSize(1).ofMaxSize(maxWriters),
+            Arbitraries.frequencyOf(Tuple.of(4, transfers(objects)), Tuple.of(1, audit(objects))).list().ofMinSize(1)
+                .ofMaxSize(6).list().ofMinSize(1).ofMaxSize(maxWriters),
             audit(objects).list().ofMinSize(1).ofMaxSize(3).list().ofMinSize(1).ofMaxSize(maxAuditors))
             .as((writers, auditors) -> new Workload(objects, Stream.concat(writers.stream(), auditors.stream()).toList())));
     }
