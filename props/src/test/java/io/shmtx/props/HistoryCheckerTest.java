@@ -1,10 +1,10 @@
 package io.shmtx.props;
 
-import static io.shmtx.props.HistoryChecker.Kind.*;
+import static io.shmtx.props.Anomaly.Kind.*;
+import static io.shmtx.props.HandMade.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.shmtx.props.HistoryChecker.Anomaly;
-import io.shmtx.props.HistoryChecker.Kind;
+import io.shmtx.props.Anomaly.Kind;
 import io.shmtx.props.Program.Op;
 
 import java.util.ArrayList;
@@ -25,31 +25,6 @@ class HistoryCheckerTest
     private static final int X = 0;
     private static final int Y = 1;
 
-    private static long[] words(final long counter, final long balance)
-    {
-        return new long[] {counter, balance, 0};
-    }
-
-    private static Program program(final Op... ops)
-    {
-        return new Program(List.of(ops), false);
-    }
-
-    private static Op read(final int object)
-    {
-        return new Op(Program.Kind.READ, object, 0, 0, 0);
-    }
-
-    private static Op add(final int object, final long amount)
-    {
-        return new Op(Program.Kind.ADD, object, 0, Program.BALANCE, amount);
-    }
-
-    private static Op transfer(final int from, final int to, final long amount)
-    {
-        return new Op(Program.Kind.TRANSFER, from, to, 0, amount);
-    }
-
     private static TxRecord tx(final String id, final Program program, final long[]... reads)
     {
         return new TxRecord(id, program, Arrays.asList(reads));
@@ -63,7 +38,7 @@ class HistoryCheckerTest
     private static void assertFlagged(final Kind kind, final List<Anomaly> anomalies)
     {
         assertTrue(anomalies.stream().anyMatch(a -> a.kind() == kind), () -> "expected " + kind + ", got:\n"
-            + HistoryChecker.describe(anomalies));
+            + Anomaly.describe(anomalies));
     }
 
     @Test
@@ -102,7 +77,7 @@ class HistoryCheckerTest
         final List<Anomaly> anomalies = check(new long[][] {words(1, 50), words(1, 50)},
             tx("a", program(read(Y), add(X, -50)), words(0, 100), words(0, 100)),
             tx("b", program(read(X), add(Y, -50)), words(0, 100), words(0, 100)));
-        assertEquals(1, anomalies.size(), HistoryChecker.describe(anomalies));
+        assertEquals(1, anomalies.size(), Anomaly.describe(anomalies));
         assertFlagged(CYCLE, anomalies);
         assertTrue(anomalies.get(0).detail().contains("-rw(object"), anomalies.get(0).detail());
     }

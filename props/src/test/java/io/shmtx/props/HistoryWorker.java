@@ -4,7 +4,10 @@ import io.shmtx.consistency.ConsistencyModel;
 import io.shmtx.consistency.SharedMemory;
 
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Child JVM of {@link SerializabilityProperties}. Args: region file, model, programs file (one
+ * Child JVM of {@link HistoryRuns#processes}. Args: region file, model, programs file (one
  * {@link Program} a line), history file, name, transactions, milliseconds. Opens the region,
  * prints "READY", waits for a line on standard input, runs the programs round-robin until it
- * has committed that many transactions or the time is up, writes one {@link TxRecord} a line to
- * the history file and prints "DONE n".
+ * has committed that many transactions or the time is up, writing one {@link TxRecord} a line to
+ * the history file as each commits, and prints "DONE n".
  */
 public final class HistoryWorker
 {
@@ -49,10 +52,27 @@ public final class HistoryWorker
             final TxExecutor executor = new TxExecutor(shm, PropsFixture.handles(shm));
             System.out.println("READY");
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-            final List<TxRecord> records = new ArrayList<>();
-            executor.runStream(name, programs, transactions, Duration.ofMillis(millis), records);
-            Files.write(history, records.stream().map(TxRecord::encode).toList(), StandardCharsets.UTF_8);
-            System.out.println("DONE " + records.size());
+            final int committed;
+            try (BufferedWriter out = Files.newBufferedWriter(history, StandardCharsets.UTF_8))
+            {
+                committed = executor.runStream(name, programs, transactions, Duration.ofMillis(millis), () -> false,
+                    record -> write(out, record));
+            }
+            System.out.println("DONE " + committed);
+        }
+    }
+
+    /** One record a line, as it commits: a long run's history need not fit in the heap. */
+    private static void write(final BufferedWriter out, final TxRecord record)
+    {
+        try
+        {
+            out.write(record.encode());
+            out.newLine();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
         }
     }
 }

@@ -6,7 +6,7 @@ import io.shmtx.consistency.SharedMemoryConfig;
 import io.shmtx.pool.PoolConfig;
 
 /**
- * The objects the properties' programs run on: {@code n} objects of {@link Program#WORDS} longs,
+ * The objects the properties' programs run on: {@code n} (up to {@value #MAX_OBJECTS}) objects of {@link Program#WORDS} longs,
  * reference-counted and held by the process that made them, listed in a directory object bound
  * to the root {@value #ROOT} so that child JVMs find them.
  *
@@ -16,6 +16,8 @@ final class PropsFixture
 {
     /** Root naming the directory object. */
     static final String ROOT = "props";
+    /** Most objects a run has (the directory's block holds their handles). */
+    static final int MAX_OBJECTS = 32;
     /** Each object's balance at the start. */
     static final long INITIAL_BALANCE = 100;
 
@@ -35,7 +37,8 @@ final class PropsFixture
             .model(model)
             .processSlots(8)
             .logsPerProcess(8)
-            .pool(PoolConfig.builder().tier(64, 64).build())
+            // objects and CAUSAL's history copies of them in the small tier, the directory in the large one
+            .pool(PoolConfig.builder().tier(64, 1024).tier(512, 4).build())
             .build();
     }
 

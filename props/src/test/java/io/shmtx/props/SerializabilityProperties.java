@@ -3,20 +3,9 @@ package io.shmtx.props;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.shmtx.consistency.ConsistencyModel;
-import io.shmtx.consistency.SharedMemory;
-import io.shmtx.testkit.ChildJvm;
-import io.shmtx.testkit.TempRegions;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -55,7 +44,6 @@ class SerializabilityProperties
     static final int TRANSACTIONS_PER_STREAM = 1_500;
     private static final Duration THREAD_TIME = Duration.ofSeconds(5);
     private static final Duration PROCESS_TIME = Duration.ofSeconds(10);
-    private static final Duration WAIT = Duration.ofSeconds(60);
 
     @Provide
     Arbitrary<ConsistencyModel> serializableModels()
@@ -80,43 +68,7 @@ class SerializabilityProperties
         @ForAll("serializableModels") final ConsistencyModel model,
         @ForAll("threadWorkloads") final Workload workload) throws Exception
     {
-        try (TempRegions temp = new TempRegions(); SharedMemory shm = SharedMemory.open(temp.newPath("props"), PropsFixture.config(model)))
-        {
-            final long[][] initial = PropsFixture.initialState(workload.objects());
-            final long[] handles = PropsFixture.create(shm, initial);
-            final int streams = workload.streams().size();
-            final List<List<TxRecord>> histories = new ArrayList<>();
-            final AtomicReference<Throwable> failure = new AtomicReference<>();
-            final CountDownLatch start = new CountDownLatch(1);
-            final Thread[] threads = new Thread[streams];
-            for (int s = 0; s < streams; s++)
-            {
-                final List<TxRecord> history = new ArrayList<>();
-                histories.add(history);
-                final List<Program> programs = workload.streams().get(s);
-                final String name = "t" + s;
-                threads[s] = new Thread(() ->
-                {
-                    try
-                    {
-                        start.await();
-                        new TxExecutor(shm, handles).runStream(name, programs, TRANSACTIONS_PER_STREAM, THREAD_TIME, history);
-                    }
-                    catch (final Throwable ex)
-                    {
-                        failure.compareAndSet(null, ex);
-                    }
-                }, "props-" + name);
-                threads[s].start();
-            }
-            start.countDown();
-            for (final Thread thread : threads)
-            {
-                thread.join();
-            }
-            assertNull(failure.get(), () -> "a thread failed: " + failure.get());
-            check(initial, histories, PropsFixture.state(shm, handles));
-        }
+        check(HistoryRuns.threads(model, workload, TRANSACTIONS_PER_STREAM, THREAD_TIME, false));
     }
 
     @Property(tries = 8)
@@ -124,68 +76,13 @@ class SerializabilityProperties
         @ForAll("serializableModels") final ConsistencyModel model,
         @ForAll("processWorkloads") final Workload workload) throws Exception
     {
-        final Path dir = Files.createDirectories(Path.of("target", "props-histories")).resolve("run-" + System.nanoTime());
-        Files.createDirectories(dir);
-        final List<ChildJvm> children = new ArrayList<>();
-        try (TempRegions temp = new TempRegions())
-        {
-            final Path file = temp.newPath("props-jvm");
-            try (SharedMemory shm = SharedMemory.open(file, PropsFixture.config(model)))
-            {
-                final long[][] initial = PropsFixture.initialState(workload.objects());
-                final long[] handles = PropsFixture.create(shm, initial);
-                final int streams = workload.streams().size();
-                for (int s = 0; s < streams; s++)
-                {
-                    final Path programs = dir.resolve("programs-" + s);
-                    Files.write(programs, workload.streams().get(s).stream().map(Program::encode).toList(), StandardCharsets.UTF_8);
-                    children.add(ChildJvm.start(HistoryWorker.class, file.toString(), model.name(), programs.toString(),
-                        dir.resolve("history-" + s).toString(), "p" + s, Integer.toString(TRANSACTIONS_PER_STREAM),
-                        Long.toString(PROCESS_TIME.toMillis())));
-                }
-                for (final ChildJvm child : children)
-                {
-                    child.awaitLine("READY", WAIT);
-                }
-                for (final ChildJvm child : children)
-                {
-                    child.send("go");
-                }
-                final List<List<TxRecord>> histories = new ArrayList<>();
-                for (int s = 0; s < streams; s++)
-                {
-                    final ChildJvm child = children.get(s);
-                    child.awaitLine("DONE", WAIT);
-                    assertEquals(0, child.waitForExit(WAIT), () -> "worker output:\n" + String.join("\n", child.transcript()));
-                    final List<TxRecord> history = new ArrayList<>();
-                    for (final String line : Files.readAllLines(dir.resolve("history-" + s), StandardCharsets.UTF_8))
-                    {
-                        history.add(TxRecord.decode(line));
-                    }
-                    histories.add(history);
-                }
-                check(initial, histories, PropsFixture.state(shm, handles));
-            }
-        }
-        finally
-        {
-            children.forEach(ChildJvm::close);
-            try (Stream<Path> files = Files.walk(dir))
-            {
-                for (final Path path : files.sorted(Comparator.reverseOrder()).toList())
-                {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        check(HistoryRuns.processes(model, workload, TRANSACTIONS_PER_STREAM, PROCESS_TIME, false));
     }
 
-    private static void check(final long[][] initial, final List<List<TxRecord>> histories, final long[][] finalState)
+    private static void check(final HistoryRuns.Result run)
     {
-        final List<TxRecord> all = new ArrayList<>();
-        histories.forEach(all::addAll);
-        assertFalse(all.isEmpty(), "no transaction committed");
-        final List<HistoryChecker.Anomaly> anomalies = HistoryChecker.check(initial, all, finalState);
-        assertTrue(anomalies.isEmpty(), () -> all.size() + " transactions; not serializable:\n" + HistoryChecker.describe(anomalies));
+        final List<TxRecord> all = run.all();
+        final List<Anomaly> anomalies = HistoryChecker.check(run.initial(), all, run.finalState());
+        assertTrue(anomalies.isEmpty(), () -> all.size() + " transactions; not serializable:\n" + Anomaly.describe(anomalies));
     }
 }

@@ -7,14 +7,17 @@ import io.shmtx.consistency.Tx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Runs {@link Program}s as real transactions on a {@link SharedMemory} and records what each
  * committed one read: a program that writes through {@code transact} (or {@code begin}/{@code
- * commit} when it says manual), one that only reads through {@code readOnly}. Only the attempt
- * that committed is recorded: each attempt starts its record afresh.
+ * commit} when it says manual), one that only reads through {@code readOnly}. Only the reads of
+ * the attempt that committed are recorded (each attempt starts its record afresh), with the
+ * number of attempts and the time before the first and after the commit.
  *
  * <p>Not threadsafe: one executor per thread (it holds the thread's current {@code Tx}).
  */
@@ -29,6 +32,7 @@ final class TxExecutor implements Access
     private final UnsafeBuffer view = new UnsafeBuffer(bytes);
     private final List<long[]> reads = new ArrayList<>();
     private Tx tx;
+    private int attempts;
 
     /**
      * An executor over the objects {@code handles} (each {@link Program#WORDS} longs).
@@ -51,6 +55,8 @@ final class TxExecutor implements Access
      */
     TxRecord execute(final String id, final Program program)
     {
+        attempts = 0;
+        final long begin = System.nanoTime();
         if (program.manual())
         {
             runManual(program);
@@ -64,7 +70,7 @@ final class TxExecutor implements Access
             shm.transact(t -> attempt(t, program));
         }
         tx = null;
-        return new TxRecord(id, program, reads);
+        return new TxRecord(id, program, reads, attempts, begin, System.nanoTime());
     }
 
     /**
@@ -80,16 +86,38 @@ final class TxExecutor implements Access
     void runStream(final String name, final List<Program> programs, final int transactions, final Duration time,
         final List<TxRecord> history)
     {
+        runStream(name, programs, transactions, time, () -> false, history::add);
+    }
+
+    /**
+     * As {@link #runStream(String, List, int, Duration, List)}, stopping also as soon as
+     * {@code stop} says so (checked before each transaction).
+     *
+     * @param name         prefix of the records' names.
+     * @param programs     the programs, at least one.
+     * @param transactions most transactions.
+     * @param time         most time.
+     * @param stop         whether to stop early.
+     * @param history      receives the records, in order.
+     * @return how many committed.
+     */
+    int runStream(final String name, final List<Program> programs, final int transactions, final Duration time,
+        final BooleanSupplier stop, final Consumer<TxRecord> history)
+    {
         final long deadline = System.nanoTime() + time.toNanos();
-        for (int t = 0; t < transactions && System.nanoTime() < deadline; t++)
+        int t = 0;
+        while (t < transactions && System.nanoTime() < deadline && !stop.getAsBoolean())
         {
-            history.add(execute(name + "." + t, programs.get(t % programs.size())));
+            history.accept(execute(name + "." + t, programs.get(t % programs.size())));
+            t++;
         }
+        return t;
     }
 
     private Object attempt(final Tx t, final Program program)
     {
         tx = t;
+        attempts++;
         reads.clear();
         program.run(this, reads);
         return null;
