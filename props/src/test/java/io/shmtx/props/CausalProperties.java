@@ -69,12 +69,14 @@ class CausalProperties
     }
 
     @Property(tries = 60, edgeCases = EdgeCasesMode.NONE)
+    @DeepCap(3) // a deep run: 180 tries, about two minutes
     void threadsReadConsistentSnapshots(@ForAll("threadWorkloads") final Workload workload) throws Exception
     {
         check(HistoryRuns.threads(ConsistencyModel.CAUSAL, workload, THREAD_TRANSACTIONS, THREAD_TIME, true));
     }
 
     @Property(tries = 6, edgeCases = EdgeCasesMode.NONE)
+    @DeepCap(2) // a deep run: 12 tries of child JVMs, about two minutes
     void processesReadConsistentSnapshots(@ForAll("processWorkloads") final Workload workload, @ForAll final boolean staggered)
         throws Exception
     {
