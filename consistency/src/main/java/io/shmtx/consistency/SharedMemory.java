@@ -231,6 +231,7 @@ public final class SharedMemory implements AutoCloseable
             final SharedMemory shm = new SharedMemory(region, pool, refs, locks, logs, config, tierPayload);
             recovery.modelSwitch(shm.modelSwitch);
             region.registerDetachHook(shm::recoverOwnLogs);
+            region.addMaintenanceTask(shm::reapEndedThreads);
             return shm;
         }
         catch (final RuntimeException | Error ex)
@@ -431,7 +432,9 @@ public final class SharedMemory implements AutoCloseable
 
     /**
      * Begins a transaction that the caller commits or aborts; no automatic retry. Use with
-     * try-with-resources: {@code close()} aborts it unless it was committed.
+     * try-with-resources: {@code close()} aborts it unless it was committed. A transaction left
+     * open by a thread that ends is aborted by this process's region thread within a heartbeat
+     * (until then a model switch waits for it, and under SEQUENTIAL its locks are held).
      *
      * @return this thread's transaction, running.
      * @throws IllegalStateException when this thread is already in a transaction.
@@ -533,8 +536,7 @@ public final class SharedMemory implements AutoCloseable
                     final int logIndex = slot * logs.logsPerSlot + k;
                     if (holder != null)
                     {
-                        logs.recover(logIndex, slot); // its thread ended inside a manual transaction
-                        holder.closeLocks(); // then its lock-table locks go (its log is undone already)
+                        reap(k, holder);
                     }
                     final Tx tx = new Tx(this, logs, logIndex, Thread.currentThread());
                     leased[k] = tx;
@@ -544,6 +546,42 @@ public final class SharedMemory implements AutoCloseable
         }
         throw new ConsistencyException(file, "all " + leased.length + " transaction logs of slot " + slot
             + " are used by live threads (SharedMemoryConfig.logsPerProcess)");
+    }
+
+    /**
+     * Maintenance task (each heartbeat of the region thread): gives back the log of every thread
+     * that has ended. A thread that ended inside a manual transaction ({@code begin()} never
+     * closed) left it announced (a model switch would wait for it), perhaps pinned (CAUSAL: history
+     * kept for it) and holding lock-table locks (SEQUENTIAL): its log is undone and its locks
+     * released, as for a dead process. Its thread has ended, so nothing else touches its
+     * {@code Tx} (the end of a thread happens before {@code isAlive()} reads false).
+     */
+    void reapEndedThreads()
+    {
+        synchronized (leased)
+        {
+            for (int k = 0; k < leased.length; k++)
+            {
+                final Tx holder = leased[k];
+                if (holder != null && !holder.owner().isAlive())
+                {
+                    reap(k, holder);
+                    leased[k] = null;
+                }
+            }
+        }
+    }
+
+    /** Under the lease lock: undoes the log of a {@code Tx} whose thread has ended, then releases its lock-table locks. */
+    private void reap(final int k, final Tx holder)
+    {
+        final String done = logs.recover(slot * logs.logsPerSlot + k, slot); // a transaction left running: undone or finished
+        holder.closeLocks(); // then its lock-table locks go (its log is undone already)
+        if (done != null || holder.isRunning())
+        {
+            LOG.log(System.Logger.Level.INFO, () -> "region " + file + ": thread " + holder.owner().getName()
+                + " ended inside a transaction: " + (done != null ? done : "it had written nothing") + "; its log was given back");
+        }
     }
 
     /** Detach hook: a transaction this process left half-way is finished or undone before its slot goes. */

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.IntIntConsumer;
 import org.agrona.concurrent.AtomicBuffer;
 
 /**
@@ -46,9 +48,14 @@ public final class Txn implements AutoCloseable
     /**
      * Locks held or claimed, by entry index: a hold word, bits 0-1 {@link #HOLD_CLAIM},
      * {@link #HOLD_SHARED} or {@link #HOLD_EXCLUSIVE}, bits 2-6 the reader lane claimed + 1 (0:
-     * none). At most 2 | 24 &lt;&lt; 2 = 98, so every value is a cached {@code Integer}.
+     * none); {@link #NO_HOLD} for an index not held. A primitive map: no boxing on the lock path.
      */
-    private final Map<Integer, Integer> held = new LinkedHashMap<>();
+    private final Int2IntHashMap held = new Int2IntHashMap(NO_HOLD);
+    private static final int NO_HOLD = -1;
+    /** {@link #releaseAll}'s step per held lock, made once (no allocation per release). */
+    private final IntIntConsumer releaseOne = this::releaseOne;
+    /** The first corrupt reader lane {@link #releaseOne} met in the current {@link #releaseAll}. */
+    private LockTableCorruptException corruptLane;
     private long sequence;
     private int waitingOn = -1;
     private LockMode waitingMode;
@@ -142,14 +149,14 @@ public final class Txn implements AutoCloseable
     public Map<Integer, LockMode> held()
     {
         final Map<Integer, LockMode> copy = new LinkedHashMap<>();
-        held.forEach((index, hold) -> copy.put(index, modeOf(hold)));
+        held.forEachInt((index, hold) -> copy.put(index, modeOf(hold)));
         return copy;
     }
 
     /** The mode a hold word grants: null for none or a bare claim. */
-    private static LockMode modeOf(final Integer hold)
+    private static LockMode modeOf(final int hold)
     {
-        if (hold == null)
+        if (hold == NO_HOLD)
         {
             return null;
         }
@@ -158,9 +165,9 @@ public final class Txn implements AutoCloseable
     }
 
     /** {@code hold} (or none) granting {@code mode} instead, keeping its reader lane. */
-    private static int withMode(final Integer hold, final int mode)
+    private static int withMode(final int hold, final int mode)
     {
-        return (hold == null ? 0 : hold & ~HOLD_MODE) | mode;
+        return (hold == NO_HOLD ? 0 : hold & ~HOLD_MODE) | mode;
     }
 
     /** The reader lane a hold word claimed, or -1. */
@@ -184,20 +191,20 @@ public final class Txn implements AutoCloseable
      */
     public void lock(final long key, final LockMode mode)
     {
+        final Decision first = tryLock(key, mode);
+        if (first == Decision.GRANTED)
+        {
+            return; // the common case: no clock read
+        }
+        if (first == Decision.ABORTED)
+        {
+            throw aborted(onKey(key));
+        }
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(manager.maxWaitMillis());
         long nextCheck = 0;
         int spins = 0;
         while (true)
         {
-            final Decision decision = tryLock(key, mode);
-            if (decision == Decision.GRANTED)
-            {
-                return;
-            }
-            if (decision == Decision.ABORTED)
-            {
-                throw aborted(onKey(key));
-            }
             final long now = System.nanoTime();
             // a dead holder is recovered by tryLock itself (decide: at most one liveness probe per ms)
             if (now > nextCheck && manager.policy() == LockPolicy.DETECT)
@@ -221,6 +228,15 @@ public final class Txn implements AutoCloseable
             else
             {
                 LockSupport.parkNanos(Math.min(1_000_000L, 1_000L << Math.min(10, (spins - 100) / 10)));
+            }
+            final Decision decision = tryLock(key, mode);
+            if (decision == Decision.GRANTED)
+            {
+                return;
+            }
+            if (decision == Decision.ABORTED)
+            {
+                throw aborted(onKey(key));
             }
         }
     }
@@ -309,21 +325,21 @@ public final class Txn implements AutoCloseable
             return Decision.ABORTED;
         }
         final int index = manager.lockIndex(key);
-        final Integer hold = held.get(index);
+        final int hold = held.get(index);
         final LockMode current = modeOf(hold);
         if (current == LockMode.EXCLUSIVE || (current == LockMode.SHARED && mode == LockMode.SHARED))
         {
             return granted(index, current);
         }
         final int entry = manager.entryOffset(index);
-        if (waiterCount(buffer.getLongVolatile(entry + ENTRY_WAITERS)) != 0 && hold == null
+        if (waiterCount(buffer.getLongVolatile(entry + ENTRY_WAITERS)) != 0 && hold == NO_HOLD
             && (int)(buffer.getLongVolatile(entry + ENTRY_OWNER) & 0xFFFF) - 1 != cell
             && !manager.hasHolders(index, cell, mode) && hasBetterWaiter(index))
         {
             // free, but a waiter ranked before us goes first (never gate a holder or a claimant: it would wait for itself)
             return waitFor(index, mode, List.of());
         }
-        Integer attempt = hold;
+        int attempt = hold;
         Decision decision;
         recoveryTried = false;
         while ((decision = mode == LockMode.SHARED ? trySharedLock(index, entry, attempt) : tryExclusiveLock(index, entry, attempt)) == null)
@@ -333,7 +349,7 @@ public final class Txn implements AutoCloseable
         return decision;
     }
 
-    private Decision trySharedLock(final int index, final int entry, final Integer hold)
+    private Decision trySharedLock(final int index, final int entry, final int hold)
     {
         final int lane = claimReaderLane(entry);
         if (lane < 0)
@@ -351,7 +367,7 @@ public final class Txn implements AutoCloseable
         return decide(index, LockMode.SHARED, owner < manager.totalCells() ? List.of(owner) : List.of());
     }
 
-    private Decision tryExclusiveLock(final int index, final int entry, final Integer hold)
+    private Decision tryExclusiveLock(final int index, final int entry, final int hold)
     {
         while (true)
         {
@@ -372,7 +388,7 @@ public final class Txn implements AutoCloseable
                 held.put(index, withMode(hold, HOLD_EXCLUSIVE));
                 return granted(index, LockMode.EXCLUSIVE);
             }
-            if (hold == null)
+            if (hold == NO_HOLD)
             {
                 held.put(index, HOLD_CLAIM); // the claim is ours until granted or aborted: remember it
             }
@@ -628,45 +644,49 @@ public final class Txn implements AutoCloseable
         {
             stopWaiting();
         }
-        LockTableCorruptException corrupt = null;
-        for (final Map.Entry<Integer, Integer> e : held.entrySet())
-        {
-            final int index = e.getKey();
-            final int entry = manager.entryOffset(index);
-            while (true)
-            {
-                final long word = buffer.getLongVolatile(entry + ENTRY_OWNER);
-                if ((int)(word & 0xFFFF) - 1 != cell
-                    || buffer.compareAndSetLong(entry + ENTRY_OWNER, word, ((word >>> 16) + 1) << 16))
-                {
-                    break;
-                }
-            }
-            final int lane = laneOf(e.getValue());
-            if (lane >= 0)
-            {
-                try
-                {
-                    releaseReaderLane(index, entry, lane);
-                }
-                catch (final LockTableCorruptException ex)
-                {
-                    // the other locks are still released: a corrupt entry must not keep the rest held
-                    if (corrupt == null)
-                    {
-                        corrupt = ex;
-                    }
-                    else
-                    {
-                        corrupt.addSuppressed(ex);
-                    }
-                }
-            }
-        }
+        corruptLane = null;
+        held.forEachInt(releaseOne);
+        final LockTableCorruptException corrupt = corruptLane;
+        corruptLane = null;
         held.clear();
         if (corrupt != null)
         {
             throw corrupt;
+        }
+    }
+
+    /** Releases the lock of entry {@code index} held as {@code hold} (see {@link #releaseAll}). */
+    private void releaseOne(final int index, final int hold)
+    {
+        final int entry = manager.entryOffset(index);
+        while (true)
+        {
+            final long word = buffer.getLongVolatile(entry + ENTRY_OWNER);
+            if ((int)(word & 0xFFFF) - 1 != cell
+                || buffer.compareAndSetLong(entry + ENTRY_OWNER, word, ((word >>> 16) + 1) << 16))
+            {
+                break;
+            }
+        }
+        final int lane = laneOf(hold);
+        if (lane >= 0)
+        {
+            try
+            {
+                releaseReaderLane(index, entry, lane);
+            }
+            catch (final LockTableCorruptException ex)
+            {
+                // the other locks are still released: a corrupt entry must not keep the rest held
+                if (corruptLane == null)
+                {
+                    corruptLane = ex;
+                }
+                else
+                {
+                    corruptLane.addSuppressed(ex);
+                }
+            }
         }
     }
 
@@ -829,6 +849,24 @@ public final class Txn implements AutoCloseable
         }
     }
 
+    /**
+     * Before a new start in this cell: aborts the transaction unless it has ended already (committed
+     * or aborted, holding and waiting for nothing: the common case after a commit, which then
+     * costs no store).
+     */
+    private void abortUnlessEnded()
+    {
+        if (held.isEmpty() && waitingOn < 0)
+        {
+            final int s = LockTableDescriptor.state(buffer.getLongVolatile(cellOffset + CELL_STATE));
+            if (s == IDLE || s == ABORTED)
+            {
+                return;
+            }
+        }
+        abort(null);
+    }
+
     /** Runs the abort hook when there are locks it could need (the hook may be called again: it must be idempotent). */
     private void runAbortHook()
     {
@@ -849,7 +887,7 @@ public final class Txn implements AutoCloseable
     public void renew()
     {
         checkOpen();
-        abort(null);
+        abortUnlessEnded();
         timestamp = manager.region().nextTimestamp();
         buffer.putLong(cellOffset + CELL_TIMESTAMP, timestamp);
         start();
@@ -862,7 +900,7 @@ public final class Txn implements AutoCloseable
     public void restart()
     {
         checkOpen();
-        abort(null);
+        abortUnlessEnded();
         start();
     }
 

@@ -155,6 +155,7 @@ public final class Region implements AutoCloseable
     private final List<RecoveryStep> steps = new CopyOnWriteArrayList<>();
     private final List<OwnerDeathListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> detachHooks = new CopyOnWriteArrayList<>();
+    private final List<Runnable> maintenanceTasks = new CopyOnWriteArrayList<>();
     private final List<Runnable> unmapHooks = new CopyOnWriteArrayList<>();
     private final Set<Long> deferredReported = new HashSet<>();
     private final Object attachLock = new Object();
@@ -1516,6 +1517,33 @@ public final class Region implements AutoCloseable
     }
 
     /**
+     * Adds a task this process's region thread runs on every heartbeat tick while attached (see
+     * {@link RegionConfig#heartbeatInterval()}): upkeep of a module's own process-local state,
+     * such as finding transactions whose thread has ended. It must be quick; an exception it
+     * throws is logged like a watchdog failure and the task keeps its place.
+     *
+     * @param task the task.
+     */
+    public void addMaintenanceTask(final Runnable task)
+    {
+        if (task == null)
+        {
+            throw new IllegalArgumentException("task=null");
+        }
+        maintenanceTasks.add(task);
+    }
+
+    /**
+     * Removes a task added by {@link #addMaintenanceTask}.
+     *
+     * @param task the task.
+     */
+    public void removeMaintenanceTask(final Runnable task)
+    {
+        maintenanceTasks.remove(task);
+    }
+
+    /**
      * Adds a listener told of every recovery this process runs.
      *
      * @param listener the listener.
@@ -1762,13 +1790,18 @@ public final class Region implements AutoCloseable
      */
     private void watchdogFailed(final Throwable ex)
     {
+        watchdogFailed(ex, "failed to recover dead slots (it tries again in " + watchdogMillis + " ms)");
+    }
+
+    private void watchdogFailed(final Throwable ex, final String what)
+    {
         final Throwable previous = lastWatchdogError;
         lastWatchdogError = ex;
         final boolean repeated = previous != null && previous.getClass() == ex.getClass()
             && Objects.equals(previous.getMessage(), ex.getMessage());
         final int mine = slot;
         LOG.log(repeated ? Level.DEBUG : Level.WARNING, () -> "region " + file + ": the watchdog of slot " + mine
-            + " failed to recover dead slots" + (repeated ? " again" : "") + " (it tries again in " + watchdogMillis + " ms)", ex);
+            + " " + what + (repeated ? " (again)" : ""), ex);
     }
 
     private void startDaemon()
@@ -1816,6 +1849,17 @@ public final class Region implements AutoCloseable
                 buffer.putLongOpaque(slotOffset(mine) + HEARTBEAT_OFFSET, now); // diagnosis only: no ordering needed
             }
             buffer.putLongOpaque(COARSE_TIME_OFFSET, now); // several writers: any recent value will do
+            for (final Runnable task : maintenanceTasks)
+            {
+                try
+                {
+                    task.run();
+                }
+                catch (final Throwable ex)
+                {
+                    watchdogFailed(ex, "ran a maintenance task that failed (it runs again at the next heartbeat)");
+                }
+            }
             if (watchdogMillis > 0 && now >= nextWatchdog)
             {
                 nextWatchdog = now + watchdogMillis;

@@ -38,6 +38,39 @@ class ProcessTableTest
     }
 
     @Test
+    void maintenanceTasksRunEachHeartbeatWhileAttachedAndAFailingOneStopsNoOther() throws Exception
+    {
+        final Path file = temp.newPath("maintenance");
+        Region.create(file, RegionConfig.builder().processSlots(2).heartbeatInterval(Duration.ofMillis(10))
+            .watchdogInterval(Duration.ZERO).build()).close();
+        try (Region region = Region.open(file))
+        {
+            final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+            region.addMaintenanceTask(() ->
+            {
+                throw new IllegalStateException("a failing task");
+            });
+            final Runnable counting = runs::incrementAndGet;
+            region.addMaintenanceTask(counting);
+            assertEquals(0, runs.get(), "not attached: no region thread");
+            region.attach();
+            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (runs.get() < 3 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(5);
+            }
+            assertTrue(runs.get() >= 3, "runs: " + runs.get());
+            assertNotNull(region.lastWatchdogError());
+            assertEquals("a failing task", region.lastWatchdogError().getMessage());
+            region.removeMaintenanceTask(counting);
+            Thread.sleep(50); // a tick in progress may still run it once
+            final int after = runs.get();
+            Thread.sleep(100);
+            assertEquals(after, runs.get(), "removed: no longer run");
+        }
+    }
+
+    @Test
     void attachClaimsAFreeSlotAndDetachFreesIt()
     {
         final Path file = newRegion(4);
