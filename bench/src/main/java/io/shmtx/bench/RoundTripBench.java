@@ -33,8 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A round trip between this process and a child JVM through one shared object: {@code raw}, a
  * busy-spin ping-pong on one word of it (volatile store, spin on volatile loads: the floor);
- * {@code retry}, a transaction writes the ping and a read-only transaction waits for the pong
- * with {@code Tx.retry()} (busy-spin idle strategy), the child answering the same way.
+ * {@code retry}, each side runs one transaction per turn that waits with {@code Tx.retry()}
+ * (busy-spin idle strategy) until the counter says it is its turn, then increments it (this
+ * side waits for even, the child for odd); {@code retry-split}, this side writes the ping in one
+ * transaction and waits for the pong in a read-only one, the child answering as in {@code retry}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -44,8 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class RoundTripBench
 {
-    /** raw or retry. */
-    @Param({"raw", "retry"})
+    /** raw, retry or retry-split. */
+    @Param({"raw", "retry", "retry-split"})
     public String mode;
 
     /** The model of the region (for retry). */
@@ -59,6 +61,7 @@ public class RoundTripBench
     private AtomicBuffer buffer;
     private int word;
     private TxRunnable ping;
+    private TxRunnable turn;
     private TxFunction<Object> awaitPong;
 
     static SharedMemoryConfig config(final ConsistencyModel model)
@@ -78,6 +81,15 @@ public class RoundTripBench
         buffer = shm.region().buffer();
         word = shm.pool().payloadOffset(box) + 24 + 8; // word 1 of the payload, past the object header
         ping = tx -> tx.putLong(box, 0, tx.getLong(box, 0) + 1);
+        turn = tx ->
+        {
+            final long v = tx.getLong(box, 0);
+            if ((v & 1) != 0)
+            {
+                tx.retry(); // the child has not answered yet
+            }
+            tx.putLong(box, 0, v + 1);
+        };
         awaitPong = tx ->
         {
             if ((tx.getLong(box, 0) & 1) != 0)
@@ -118,6 +130,11 @@ public class RoundTripBench
             {
                 Thread.onSpinWait();
             }
+            return;
+        }
+        if ("retry".equals(mode))
+        {
+            shm.transact(turn); // from our previous ping's commit to this one's: a round trip
             return;
         }
         shm.transact(ping);

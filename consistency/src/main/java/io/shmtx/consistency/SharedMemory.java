@@ -106,7 +106,7 @@ public final class SharedMemory implements AutoCloseable
     volatile CommitHook hook;
 
     private SharedMemory(final Region region, final TieredPool pool, final RefCounts refs, final LockManager locks,
-        final TxLogs logs, final SharedMemoryConfig config, final int[] tierPayload)
+        final TxLogs logs, final SharedMemoryConfig config, final int[] tierPayload, final ConsistencyRecovery recovery)
     {
         this.region = region;
         this.pool = pool;
@@ -118,6 +118,7 @@ public final class SharedMemory implements AutoCloseable
         this.file = region.file();
         this.tierPayload = tierPayload;
         this.modelSwitch = new ModelSwitch(this, region, logs, config.switchTimeout().toNanos());
+        recovery.modelSwitch(modelSwitch); // before attach(): the recovery it runs also gives up a dead process's switch
         this.slot = region.attach();
         this.leased = new Tx[logs.logsPerSlot];
     }
@@ -228,8 +229,7 @@ public final class SharedMemory implements AutoCloseable
             refs.onZeroWithSlot((handle, deadSlot) -> logs.history.freeChainOfReleased(handle, deadSlot)); // an object released to zero takes its CAUSAL history with it
             final ConsistencyRecovery recovery = new ConsistencyRecovery(logs);
             region.registerRecoveryStep(recovery);
-            final SharedMemory shm = new SharedMemory(region, pool, refs, locks, logs, config, tierPayload);
-            recovery.modelSwitch(shm.modelSwitch);
+            final SharedMemory shm = new SharedMemory(region, pool, refs, locks, logs, config, tierPayload, recovery);
             region.registerDetachHook(shm::recoverOwnLogs);
             region.addMaintenanceTask(shm::reapEndedThreads);
             return shm;

@@ -527,7 +527,7 @@ public final class Tx implements AutoCloseable
         {
             for (int k = 0; k < waitCount; k++)
             {
-                if (!pool.isLive(waitHandles[k]) || (buffer.getLongVolatile((int)waitHeaders[k]) >>> TS_SHIFT) != waitTs[k])
+                if ((buffer.getLongVolatile((int)waitHeaders[k]) >>> TS_SHIFT) != waitTs[k] || !pool.isLive(waitHandles[k]))
                 {
                     return;
                 }

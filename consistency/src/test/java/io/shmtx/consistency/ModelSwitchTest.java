@@ -196,6 +196,23 @@ class ModelSwitchTest
         }
     }
 
+    @Test
+    void theRecoveryRunByANewcomersAttachGivesADeadSwitchUp() throws Exception
+    {
+        final Path file = temp.newPath("attach-recovers-switcher");
+        final SharedMemoryConfig config = config(Duration.ofSeconds(30));
+        final SharedMemory victim = SharedMemory.open(file, config);
+        dieAt(victim, ModelSwitch.HOOK_PUBLISHED); // the only process attached dies with its switch published
+        try (SharedMemory newcomer = SharedMemory.open(file, config)) // its attach() recovers the dead slot
+        {
+            final int base = newcomer.modelSwitch().base();
+            final long word = newcomer.region().buffer().getLongVolatile(base + MODEL_WORD_OFFSET);
+            assertFalse(isSwitching(word), "given up by the attach's recovery, before any transaction or switch");
+            assertEquals(modelWord(ConsistencyModel.RELEASE.ordinal(), 3), word);
+            assertEquals(0, newcomer.region().buffer().getLongVolatile(base + SWITCH_OWNER_OFFSET));
+        }
+    }
+
     /** Starts a switch in {@code victim} that dies at {@code step}; returns once it is dead. */
     private static void dieAt(final SharedMemory victim, final int step) throws InterruptedException
     {
