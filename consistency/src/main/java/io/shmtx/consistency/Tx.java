@@ -2,14 +2,10 @@ package io.shmtx.consistency;
 
 import static io.shmtx.consistency.ConsistencyDescriptor.*;
 
-import io.shmtx.deadlock.LockMode;
-import io.shmtx.deadlock.TxAbortedException;
-import io.shmtx.deadlock.Txn;
 import io.shmtx.pool.Handles;
 import io.shmtx.pool.TieredPool;
 import io.shmtx.region.Region;
 
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 import org.agrona.concurrent.AtomicBuffer;
@@ -31,76 +27,25 @@ import org.agrona.concurrent.UnsafeBuffer;
  * an access outside it throws {@link IndexOutOfBoundsException} naming the object. Multi-byte
  * values are in the platform's byte order.
  *
- * <h2>Protocol (RELEASE, after TL2)</h2>
- * Every object carries a version word: the commit timestamp of its value, a lock bit and the
- * locking log (see {@link ConsistencyDescriptor}). A transaction takes a snapshot timestamp from
- * the region clock at begin.
- * <ul>
- *   <li>Read: version, payload, load-load fence, version again. The value is accepted when both
- *       versions are equal, unlocked and not newer than the snapshot. A newer version first tries
- *       to move the snapshot forward (take the clock again, check that everything read so far is
- *       unchanged); otherwise the transaction aborts. A locked version is waited for a few
- *       spins, then its owner's liveness is asked: dead → recovery runs and the attempt is retried,
- *       alive → the attempt aborts (LOCKED).</li>
- *   <li>Write: buffered as a redo record in this thread's log (in the region, but meaningless
- *       until the log says COMMITTING); reads of an object this transaction wrote see its writes.
- *       Objects allocated in the transaction are private to it: written in place.</li>
- *   <li>Commit: lock each written object by a CAS of its version word from the version this
- *       transaction read (a blind write: from the current one); no waiting, so no deadlock: a
- *       failed CAS aborts. Take a commit timestamp from the region clock; unless it directly
- *       follows the snapshot, check every object read is unchanged. Then commit timestamp and
- *       state COMMITTING (release store), apply the redo records, publish allocations, release
- *       each lock by storing the new version (release store), free what was freed, state IDLE.</li>
- * </ul>
- * Why it is serializable: a committed writer held every object it wrote locked from before it
- * took its timestamp until its values were in place, so a reader that accepts a version not
- * newer than its snapshot sees either a writer's complete values or none, and a snapshot-time
- * view of every object it reads (TL2's argument; the snapshot extension re-establishes it at the
- * new time). A writing transaction is ordered at its commit timestamp: its reads were still
- * current then (checked while its writes were locked). Why it is crash-atomic: see
- * {@link TxLogs}. A read-only transaction stores only its announcement (one word of its log).
- *
- * <h2>Protocol (SEQUENTIAL: strict two-phase locking)</h2>
- * Each thread's {@code Tx} keeps a lock-table transaction ({@link io.shmtx.deadlock.Txn}), renewed
- * (fresh age) per transaction and restarted (same age) per retry. A read takes the object's
- * shared lock, a write its exclusive lock, then appends the bytes it replaces to the log as an
- * undo record (published by a release store of the used length, then a store-store fence) and
- * writes in place. Commit: the lock table's committing point ({@link io.shmtx.deadlock.Txn#prepareCommit()}:
- * no wound lands after it), commit timestamp and state COMMITTING (from here the writes are
- * final), version words stamped with the timestamp, allocations published, frees, log IDLE, and
- * only then the locks released. Any abort, including one the lock table decides inside a lock
- * request or at commit (a wound, WAIT_DIE, the wait bound), restores the undo records newest
- * first and clears the log through the lock table's abort hook, before the locks go. Why it is
- * strictly serializable: every object is read or written under a lock held to the end, so
- * transactions are ordered by their committing points, which fall inside their real-time spans;
- * nobody sees a value that is later undone (undo happens under the exclusive lock).
- *
- * <h2>Protocol (CAUSAL: snapshot reads, see {@link CausalHistory})</h2>
- * Begin pins a snapshot in the log. Reads return the newest value not newer than the snapshot,
- * in place or from the history chain; a read-only transaction never aborts. Writes are buffered
- * as under RELEASE; commit locks the write set (a value newer than the snapshot aborts: the
- * first committer wins), takes the commit timestamp after the locks, keeps in history each
- * replaced value a pin still needs, then proceeds as RELEASE. Every transaction's view is one
- * snapshot of the committed state, closed under the commits before it (each commit is wholly
- * before or after the snapshot): causal consistency with atomic visibility.
+ * <h2>Models</h2>
+ * Each model is a class of its own behind {@link ConsistencyModel}, with its protocol and its
+ * correctness argument in its class comment: {@link SequentialProtocol} (strict two-phase
+ * locking through the lock table, writes in place after an undo record), {@link ReleaseProtocol}
+ * (TL2: version-validated reads, writes buffered and published at commit) and
+ * {@link CausalProtocol} (snapshot reads, first committer wins), the last two sharing
+ * {@link OptimisticProtocol}. A {@code Tx} keeps one of each and runs an attempt with the one of
+ * its model. This class holds what they share: the table of the objects the transaction has
+ * touched, its log in the region (object entries and records; why a crash leaves all or nothing
+ * is in {@link TxLogs}), allocation and frees, aborts, rollback and {@code retry()}.
  */
 public final class Tx implements AutoCloseable
 {
-    private static final int ENDED = 0;
+    static final int ENDED = 0;
     private static final int RUNNING = 1;
     private static final int ABORTED = 2;
 
-    /** Private flags, beside the shared FLAG_WRITTEN / FLAG_ALLOCATED / FLAG_FREED. */
-    private static final int READ = 16;
-    private static final int LOCKED = 32;
-    /** SEQUENTIAL: the lock table's shared lock on the object is held. */
-    private static final int SHARED = 64;
-    /** SEQUENTIAL: the lock table's exclusive lock on the object is held. */
-    private static final int EXCLUSIVE = 128;
-    private static final int SEQUENTIAL = ConsistencyModel.SEQUENTIAL.ordinal();
-    private static final int CAUSAL = ConsistencyModel.CAUSAL.ordinal();
-    private static final long NONE = -1;
-    private static final int SPINS_BEFORE_PROBE = 256;
+    /** {@link #seen}: no version recorded. */
+    static final long NONE = -1;
     private static final int INITIAL_OBJECTS = 16;
 
     /** Thrown inside a transact body to unwind an aborted attempt; never escapes transact. */
@@ -116,41 +61,42 @@ public final class Tx implements AutoCloseable
 
     static final AbortSignal SIGNAL = new AbortSignal();
 
-    private final SharedMemory shm;
-    private final TxLogs logs;
-    private final Region region;
-    private final TieredPool pool;
-    private final AtomicBuffer buffer;
-    private final Path file;
+    final SharedMemory shm;
+    final TxLogs logs;
+    final Region region;
+    final TieredPool pool;
+    final AtomicBuffer buffer;
+    final Path file;
     private final Thread owner;
-    private final int logIndex;
-    private final int log;
-    private final int redoBase;
-    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[16]);
+    final int logIndex;
+    /** Region offset of this transaction's log. */
+    final int log;
+    /** Region offset of the log's records. */
+    final int redoBase;
+    final UnsafeBuffer scratch = new UnsafeBuffer(new byte[16]);
     private final UnsafeBuffer wrapper = new UnsafeBuffer(new byte[0]);
 
     private final ModelSwitch modelSwitch;
     private int status = ENDED;
     /** The model word this attempt runs under. */
     private long modelWord;
-    /** The model ordinal this attempt runs under. */
-    private int model;
-    /** SEQUENTIAL: this thread's lock-table transaction (kept across transactions: renewed, or restarted for a retry). */
-    private Txn txn;
-    private final CausalHistory history;
-    /** CAUSAL commit: the other logs' pins. */
-    private final long[] pins;
+    /** One protocol per model, by ordinal. */
+    private final TxProtocol[] protocols;
+    /** The protocol of the model this attempt runs under. */
+    TxProtocol protocol;
     private boolean readOnly;
     private boolean managed;
-    private long snapshot;
-    private long sequence;
+    /** Sequence of the log's transactions (in its state word). */
+    long sequence;
 
-    private long[] handles = new long[INITIAL_OBJECTS];
-    private int[] headers = new int[INITIAL_OBJECTS];
-    private int[] sizes = new int[INITIAL_OBJECTS];
-    private long[] seen = new long[INITIAL_OBJECTS];
+    // the objects this transaction touched, by index (see object()): package-private for the protocols
+    long[] handles = new long[INITIAL_OBJECTS];
+    int[] headers = new int[INITIAL_OBJECTS];
+    int[] sizes = new int[INITIAL_OBJECTS];
+    /** RELEASE: the version word read ({@link #NONE}: not read); at commit, the one locked from. */
+    long[] seen = new long[INITIAL_OBJECTS];
     /** CAUSAL: the history block this commit made for the object, 0 if none. */
-    private long[] made = new long[INITIAL_OBJECTS];
+    long[] made = new long[INITIAL_OBJECTS];
     /** The version timestamp of the value first read from the object, -1 if not read: what {@link #retry()} waits to see change. */
     private long[] watch = new long[INITIAL_OBJECTS];
     private long[] waitHeaders = new long[INITIAL_OBJECTS];
@@ -160,17 +106,20 @@ public final class Tx implements AutoCloseable
     private long waitDeadline;
     private boolean retryPending;
     private org.agrona.concurrent.IdleStrategy idle;
-    private int[] flags = new int[INITIAL_OBJECTS];
-    private int[] entries = new int[INITIAL_OBJECTS];
-    private int count;
+    /** FLAG_* of the log entry and the protocols' {@link TxProtocol#READ} etc. */
+    int[] flags = new int[INITIAL_OBJECTS];
+    /** The object's entry in the log, -1 if not listed. */
+    int[] entries = new int[INITIAL_OBJECTS];
+    int count;
     /** Open addressing: handle hash to object index + 1. */
     private int[] table = new int[INITIAL_OBJECTS * 2];
-    private int written;
-    private int redoUsed;
-    private int lastRecord = -1;
-    private int[] undoPositions = new int[INITIAL_OBJECTS];
+    /** Entries listed in the log. */
+    int written;
+    /** Bytes of records in the log. */
+    int redoUsed;
+    int lastRecord = -1;
     /** Whether the last {@link #record} call found the same range as the record before it. */
-    private boolean recordReused;
+    boolean recordReused;
 
     private AbortReason abortReason;
     private long abortHandle;
@@ -191,8 +140,12 @@ public final class Tx implements AutoCloseable
         this.log = logs.logOffset(logIndex);
         this.redoBase = log + logs.redoOffset;
         this.modelSwitch = shm.modelSwitch();
-        this.history = logs.history;
-        this.pins = new long[logs.logCount()];
+        final TxProtocol[] p = new TxProtocol[ConsistencyModel.values().length];
+        p[ConsistencyModel.SEQUENTIAL.ordinal()] = new SequentialProtocol(this);
+        p[ConsistencyModel.RELEASE.ordinal()] = new ReleaseProtocol(this);
+        p[ConsistencyModel.CAUSAL.ordinal()] = new CausalProtocol(this);
+        this.protocols = p;
+        this.protocol = p[ConsistencyModel.RELEASE.ordinal()];
     }
 
     // ------------------------------------------------------------------ life cycle (package)
@@ -206,60 +159,26 @@ public final class Tx implements AutoCloseable
     {
         final long word = modelSwitch.enter(log);
         this.modelWord = word;
-        this.model = ConsistencyDescriptor.model(word);
+        final TxProtocol p = protocols[ConsistencyDescriptor.model(word)];
+        this.protocol = p;
         this.readOnly = readOnly;
         this.managed = managed;
-        if (model == SEQUENTIAL)
+        try
         {
-            try
-            {
-                beginLocks(retry);
-            }
-            catch (final RuntimeException | Error ex)
-            {
-                modelSwitch.leave(log);
-                throw ex;
-            }
+            p.begin(retry);
         }
-        else if (model == CAUSAL)
+        catch (final RuntimeException | Error ex)
         {
-            this.snapshot = history.pin(log);
-        }
-        else
-        {
-            this.snapshot = region.currentTimestamp();
+            modelSwitch.leave(log);
+            throw ex;
         }
         this.status = RUNNING;
-    }
-
-    private void beginLocks(final boolean retry)
-    {
-        final Txn t = txn;
-        if (t == null)
-        {
-            final Txn fresh = shm.lockManager().begin();
-            fresh.onAbort(this::undoHook);
-            txn = fresh;
-        }
-        else if (retry)
-        {
-            t.restart(); // a retry keeps its age: it cannot starve
-        }
-        else
-        {
-            t.renew();
-        }
     }
 
     /** Closes the lock-table transaction of a Tx whose thread ended (its log was recovered first). */
     void closeLocks()
     {
-        final Txn t = txn;
-        txn = null;
-        if (t != null)
-        {
-            t.close();
-        }
+        ((SequentialProtocol)protocols[ConsistencyModel.SEQUENTIAL.ordinal()]).closeLocks();
     }
 
     boolean isRunning()
@@ -302,7 +221,7 @@ public final class Tx implements AutoCloseable
         return commits;
     }
 
-    private void countCommit()
+    void countCommit()
     {
         commits++;
         count(COUNTER_COMMITS);
@@ -323,37 +242,7 @@ public final class Tx implements AutoCloseable
     /** Commit for {@code transact}: an abort throws {@link #SIGNAL} after rolling back. */
     void commitManaged()
     {
-        if (model == SEQUENTIAL)
-        {
-            commitSequential();
-            return;
-        }
-        if (written == 0)
-        {
-            end(ENDED);
-            countCommit();
-            return;
-        }
-        shm.commitHook(SharedMemory.HOOK_ACTIVE);
-        if (model == CAUSAL)
-        {
-            lockWriteSet();
-            final long commitTs = region.nextTimestamp();
-            shm.commitHook(SharedMemory.HOOK_VALIDATED);
-            publish(commitTs, keepHistory(commitTs));
-        }
-        else
-        {
-            lockWriteSet();
-            final long commitTs = region.nextTimestamp();
-            if (commitTs != snapshot + 1)
-            {
-                validateReads();
-            }
-            shm.commitHook(SharedMemory.HOOK_VALIDATED);
-            publish(commitTs, Long.MAX_VALUE);
-        }
-        countCommit();
+        protocol.commit();
     }
 
     /** Rolls back whatever is held and ends the transaction; does nothing when not running. */
@@ -555,14 +444,7 @@ public final class Tx implements AutoCloseable
     {
         final int i = writable(handle);
         at(i, offset, Long.BYTES);
-        if (model == SEQUENTIAL)
-        {
-            lockExclusive(i);
-        }
-        else if ((flags[i] & (FLAG_ALLOCATED | FLAG_WRITTEN)) == 0)
-        {
-            entry(i, FLAG_WRITTEN);
-        }
+        protocol.forUpdate(i);
         return getLong(handle, offset);
     }
 
@@ -578,33 +460,7 @@ public final class Tx implements AutoCloseable
     public long getLong(final long handle, final int offset)
     {
         final int i = object(handle);
-        final int at = at(i, offset, Long.BYTES);
-        if (model == SEQUENTIAL)
-        {
-            lockShared(i);
-            return buffer.getLong(at);
-        }
-        final int f = flags[i];
-        if (model == CAUSAL && (f & FLAG_ALLOCATED) == 0)
-        {
-            readAtSnapshot(i, offset, Long.BYTES, scratch, 0);
-            if ((f & FLAG_WRITTEN) != 0)
-            {
-                overlay(i, offset, Long.BYTES, scratch, 0);
-            }
-            return scratch.getLong(0);
-        }
-        if ((f & (FLAG_WRITTEN | FLAG_ALLOCATED)) == 0)
-        {
-            return readLong(i, at);
-        }
-        if ((f & FLAG_ALLOCATED) != 0)
-        {
-            return buffer.getLong(at);
-        }
-        scratch.putLong(0, readLong(i, at));
-        overlay(i, offset, Long.BYTES, scratch, 0);
-        return scratch.getLong(0);
+        return protocol.getLong(i, offset, at(i, offset, Long.BYTES));
     }
 
     /**
@@ -617,23 +473,7 @@ public final class Tx implements AutoCloseable
     public int getInt(final long handle, final int offset)
     {
         final int i = object(handle);
-        final int at = at(i, offset, Integer.BYTES);
-        if (model == SEQUENTIAL)
-        {
-            lockShared(i);
-            return buffer.getInt(at);
-        }
-        final int f = flags[i];
-        if ((f & FLAG_ALLOCATED) != 0)
-        {
-            return buffer.getInt(at);
-        }
-        read(i, at, offset, Integer.BYTES, scratch, 0);
-        if ((f & FLAG_WRITTEN) != 0)
-        {
-            overlay(i, offset, Integer.BYTES, scratch, 0);
-        }
-        return scratch.getInt(0);
+        return protocol.getInt(i, offset, at(i, offset, Integer.BYTES));
     }
 
     /**
@@ -654,20 +494,7 @@ public final class Tx implements AutoCloseable
             throw new IndexOutOfBoundsException("dstOff=" + dstOff + " length=" + length + " outside a " + dst.length + "-byte array");
         }
         wrapper.wrap(dst);
-        if (model == SEQUENTIAL)
-        {
-            lockShared(i);
-        }
-        if (model == SEQUENTIAL || (flags[i] & FLAG_ALLOCATED) != 0)
-        {
-            buffer.getBytes(at, wrapper, dstOff, length);
-            return;
-        }
-        read(i, at, offset, length, wrapper, dstOff);
-        if ((flags[i] & FLAG_WRITTEN) != 0)
-        {
-            overlay(i, offset, length, wrapper, dstOff);
-        }
+        protocol.getBytes(i, offset, at, length, wrapper, dstOff);
     }
 
     /**
@@ -694,12 +521,7 @@ public final class Tx implements AutoCloseable
     {
         final int i = writable(handle);
         final int at = at(i, offset, Long.BYTES);
-        if ((flags[i] & FLAG_ALLOCATED) != 0 || (model == SEQUENTIAL && undo(i, offset, Long.BYTES, at)))
-        {
-            buffer.putLong(at, value);
-            return;
-        }
-        buffer.putLong(record(i, offset, Long.BYTES), value);
+        buffer.putLong((flags[i] & FLAG_ALLOCATED) != 0 ? at : protocol.writeTarget(i, offset, Long.BYTES, at), value);
     }
 
     /**
@@ -713,12 +535,7 @@ public final class Tx implements AutoCloseable
     {
         final int i = writable(handle);
         final int at = at(i, offset, Integer.BYTES);
-        if ((flags[i] & FLAG_ALLOCATED) != 0 || (model == SEQUENTIAL && undo(i, offset, Integer.BYTES, at)))
-        {
-            buffer.putInt(at, value);
-            return;
-        }
-        buffer.putInt(record(i, offset, Integer.BYTES), value);
+        buffer.putInt((flags[i] & FLAG_ALLOCATED) != 0 ? at : protocol.writeTarget(i, offset, Integer.BYTES, at), value);
     }
 
     /**
@@ -738,12 +555,7 @@ public final class Tx implements AutoCloseable
         {
             throw new IndexOutOfBoundsException("srcOff=" + srcOff + " length=" + length + " outside a " + src.length + "-byte array");
         }
-        if ((flags[i] & FLAG_ALLOCATED) != 0 || (model == SEQUENTIAL && undo(i, offset, length, at)))
-        {
-            buffer.putBytes(at, src, srcOff, length);
-            return;
-        }
-        buffer.putBytes(record(i, offset, length), src, srcOff, length);
+        buffer.putBytes((flags[i] & FLAG_ALLOCATED) != 0 ? at : protocol.writeTarget(i, offset, length, at), src, srcOff, length);
     }
 
     /**
@@ -786,9 +598,9 @@ public final class Tx implements AutoCloseable
     public void free(final long handle)
     {
         final int i = writable(handle);
-        if (model == SEQUENTIAL && (flags[i] & FLAG_ALLOCATED) == 0)
+        if ((flags[i] & FLAG_ALLOCATED) == 0)
         {
-            lockExclusive(i);
+            protocol.beforeFree(i); // SEQUENTIAL: its exclusive lock
         }
         if ((flags[i] & FLAG_ALLOCATED) == 0 && shm.refCounts().count(handle) > 0)
         {
@@ -900,7 +712,7 @@ public final class Tx implements AutoCloseable
     }
 
     /** Lists object {@code i} in the shared log with {@code flag}: what recovery will look at. */
-    private void entry(final int i, final int flag)
+    void entry(final int i, final int flag)
     {
         int e = entries[i];
         if (e < 0)
@@ -937,7 +749,7 @@ public final class Tx implements AutoCloseable
      * object as written; returns the region offset of the record's bytes. RELEASE: redo (the new
      * bytes go there); SEQUENTIAL: undo (a reused record keeps the older before-image).
      */
-    private int record(final int i, final int offset, final int length)
+    int record(final int i, final int offset, final int length)
     {
         if ((flags[i] & FLAG_WRITTEN) == 0)
         {
@@ -975,138 +787,9 @@ public final class Tx implements AutoCloseable
             + "; the transaction was aborted (create the region with a larger SharedMemoryConfig.maxObjectsPerTransaction/redoCapacity)");
     }
 
-    // ------------------------------------------------------------------ validated reads
+    // ------------------------------------------------------------------ shared by the protocols
 
-    private long readLong(final int i, final int at)
-    {
-        final int header = headers[i];
-        for (int spins = 0; ; spins++)
-        {
-            final long v1 = buffer.getLongVolatile(header);
-            if ((v1 & LOCK_BIT) != 0 || (v1 >>> TS_SHIFT) > snapshot)
-            {
-                busy(i, v1, spins);
-                continue;
-            }
-            final long value = buffer.getLong(at);
-            VarHandle.loadLoadFence();
-            if (buffer.getLongVolatile(header) == v1)
-            {
-                seen(i, v1);
-                return value;
-            }
-        }
-    }
-
-    private void readInto(final int i, final int at, final int length, final AtomicBuffer dst, final int dstOff)
-    {
-        final int header = headers[i];
-        for (int spins = 0; ; spins++)
-        {
-            final long v1 = buffer.getLongVolatile(header);
-            if ((v1 & LOCK_BIT) != 0 || (v1 >>> TS_SHIFT) > snapshot)
-            {
-                busy(i, v1, spins);
-                continue;
-            }
-            buffer.getBytes(at, dst, dstOff, length);
-            VarHandle.loadLoadFence();
-            if (buffer.getLongVolatile(header) == v1)
-            {
-                seen(i, v1);
-                return;
-            }
-        }
-    }
-
-    private void read(final int i, final int at, final int offset, final int length, final AtomicBuffer dst, final int dstOff)
-    {
-        if (model == CAUSAL)
-        {
-            readAtSnapshot(i, offset, length, dst, dstOff);
-        }
-        else
-        {
-            readInto(i, at, length, dst, dstOff);
-        }
-    }
-
-    /**
-     * CAUSAL: the bytes of object {@code i} as of the snapshot (see {@link CausalHistory}): in
-     * place, or from the history chain; waits only while a commit of the object is in progress
-     * (or recovers its dead committer).
-     */
-    private void readAtSnapshot(final int i, final int offset, final int length, final AtomicBuffer dst, final int dstOff)
-    {
-        final int header = headers[i];
-        final int at = header + OBJECT_HEADER_SIZE + offset;
-        for (int spins = 0; ; spins++)
-        {
-            final long v1 = buffer.getLongVolatile(header);
-            final long valueTs = v1 >>> TS_SHIFT;
-            if ((v1 & LOCK_BIT) == 0)
-            {
-                if (valueTs <= snapshot)
-                {
-                    buffer.getBytes(at, dst, dstOff, length);
-                    VarHandle.loadLoadFence();
-                    if (buffer.getLongVolatile(header) == v1)
-                    {
-                        watched(i, valueTs);
-                        return;
-                    }
-                    continue;
-                }
-                readHistory(i, offset, length, dst, dstOff, v1);
-                return;
-            }
-            // a commit in progress: wait for its end (or recover its dead committer), then read again. If its
-            // timestamp is newer than the snapshot, the value the snapshot needs is in the chain by then.
-            awaitCommit(checkedLocker(handles[i], v1), spins);
-        }
-    }
-
-    private void readHistory(final int i, final int offset, final int length, final AtomicBuffer dst, final int dstOff,
-        final long word)
-    {
-        watched(i, snapshot); // older than the value in place: a retry() does not wait
-        if (history.readAt(headers[i], handles[i], snapshot, offset, length, dst, dstOff) != 0)
-        {
-            throw new ConsistencyException(file, "object " + Handles.toString(handles[i]) + " has no value at or before"
-                + " snapshot " + snapshot + " (its value is from " + (word >>> TS_SHIFT) + " and no older one is kept):"
-                + " its handle was not reached through this transaction's snapshot");
-        }
-    }
-
-    private int checkedLocker(final long handle, final long word)
-    {
-        final int locker = locker(word) - 1;
-        if (locker < 0 || locker >= logs.logCount())
-        {
-            throw new ConsistencyException(file, "object " + Handles.toString(handle) + " has version word 0x"
-                + Long.toHexString(word) + " naming log " + locker + ", outside the " + logs.logCount() + " logs: corrupt");
-        }
-        return locker;
-    }
-
-    /** A commit of log {@code locker} is in progress: spin, then back off, recovering its process if it died. */
-    private void awaitCommit(final int locker, final int spins)
-    {
-        if (spins < SPINS_BEFORE_PROBE)
-        {
-            Thread.onSpinWait();
-            return;
-        }
-        final int slot = logs.slotOf(locker);
-        if ((spins & 63) == 0 && slot != region.slot() && !region.isAlive(slot))
-        {
-            region.recoverDeadSlots();
-            return;
-        }
-        java.util.concurrent.locks.LockSupport.parkNanos(1_000);
-    }
-
-    private void watched(final int i, final long ts)
+    void watched(final int i, final long ts)
     {
         if (watch[i] < 0)
         {
@@ -1114,65 +797,8 @@ public final class Tx implements AutoCloseable
         }
     }
 
-    private void seen(final int i, final long version)
-    {
-        watched(i, version >>> TS_SHIFT);
-        final long before = seen[i];
-        if (before == NONE)
-        {
-            seen[i] = version;
-            flags[i] |= READ;
-        }
-        else if (before != version)
-        {
-            abort(AbortReason.CONFLICT, handles[i], "an object read twice changed in between");
-        }
-    }
-
-    /** The version word was locked or newer than the snapshot: wait, extend the snapshot, or abort. */
-    private void busy(final int i, final long word, final int spins)
-    {
-        if ((word & LOCK_BIT) == 0)
-        {
-            extendSnapshot(i);
-            return;
-        }
-        if (spins < SPINS_BEFORE_PROBE)
-        {
-            Thread.onSpinWait();
-            return;
-        }
-        lockedBy(handles[i], word);
-    }
-
-    /** An object is locked by another transaction: recover its owner if dead, then abort this attempt. */
-    private void lockedBy(final long handle, final long word)
-    {
-        final int locker = checkedLocker(handle, word);
-        final int slot = logs.slotOf(locker);
-        if (slot != region.slot() && !region.isAlive(slot))
-        {
-            region.recoverDeadSlots();
-            abort(AbortReason.OWNER_DEAD, handle, "locked by log " + locker + " of dead slot " + slot);
-        }
-        abort(AbortReason.LOCKED, handle, "locked by log " + locker + " (slot " + slot + ")");
-    }
-
-    private void extendSnapshot(final int i)
-    {
-        final long now = region.currentTimestamp();
-        for (int j = 0; j < count; j++)
-        {
-            if ((flags[j] & READ) != 0 && buffer.getLongVolatile(headers[j]) != seen[j])
-            {
-                abort(AbortReason.CONFLICT, handles[j], "an object read earlier changed (snapshot " + snapshot + " could not move to " + now + ")");
-            }
-        }
-        snapshot = now;
-    }
-
     /** Applies this transaction's records of object {@code i} over bytes read at {@code offset}. */
-    private void overlay(final int i, final int offset, final int length, final AtomicBuffer dst, final int dstOff)
+    void overlay(final int i, final int offset, final int length, final AtomicBuffer dst, final int dstOff)
     {
         final int e = entries[i];
         int position = 0;
@@ -1194,168 +820,7 @@ public final class Tx implements AutoCloseable
         }
     }
 
-    // ------------------------------------------------------------------ commit
-
-    private void lockWriteSet()
-    {
-        for (int i = 0; i < count; i++)
-        {
-            final int f = flags[i];
-            if ((f & (FLAG_WRITTEN | FLAG_FREED)) != 0 && (f & FLAG_ALLOCATED) == 0)
-            {
-                lock(i);
-            }
-        }
-    }
-
-    private void lock(final int i)
-    {
-        final int header = headers[i];
-        final boolean blind = (flags[i] & READ) == 0; // always under CAUSAL: its reads record no version
-        long expected = blind ? buffer.getLongVolatile(header) : seen[i];
-        if ((expected & LOCK_BIT) != 0)
-        {
-            lockedBy(handles[i], expected);
-        }
-        if (model == CAUSAL && (expected >>> TS_SHIFT) > snapshot)
-        {
-            abort(AbortReason.CONFLICT, handles[i], "written by a transaction that committed after this one's snapshot");
-        }
-        if (!buffer.compareAndSetLong(header, expected, locked(expected, logIndex)))
-        {
-            final long now = buffer.getLongVolatile(header);
-            if ((now & LOCK_BIT) != 0)
-            {
-                lockedBy(handles[i], now);
-            }
-            abort(AbortReason.CONFLICT, handles[i], "an object read or written changed before commit");
-        }
-        seen[i] = expected;
-        flags[i] |= LOCKED;
-        shm.commitHook(SharedMemory.HOOK_LOCKED_ONE);
-        if (blind && !pool.isLive(handles[i]))
-        {
-            // freed and handed out again since this transaction first touched it: not the object the caller meant
-            final long handle = handles[i];
-            rollBack();
-            end(ENDED);
-            pool.payloadOffset(handle); // throws StaleHandleException naming it
-        }
-    }
-
-    private void validateReads()
-    {
-        for (int i = 0; i < count; i++)
-        {
-            final int f = flags[i];
-            if ((f & (READ | LOCKED)) == READ && buffer.getLongVolatile(headers[i]) != seen[i])
-            {
-                final long now = buffer.getLongVolatile(headers[i]);
-                abort((now & LOCK_BIT) != 0 ? AbortReason.LOCKED : AbortReason.CONFLICT, handles[i],
-                    "an object read changed before commit");
-            }
-        }
-    }
-
-    /**
-     * From the commit record on (RELEASE, CAUSAL): links the history made, applies the redo
-     * records, trims history no pin at or above {@code minPin} needs, releases, frees.
-     */
-    private void publish(final long commitTs, final long minPin)
-    {
-        buffer.putLong(log + LOG_COMMIT_TS_OFFSET, commitTs);
-        buffer.putInt(log + LOG_REDO_BYTES_OFFSET, redoUsed);
-        buffer.putLongRelease(log + LOG_STATE_OFFSET, (sequence << 8) | STATE_COMMITTING);
-        shm.commitHook(SharedMemory.HOOK_COMMITTING);
-        for (int i = 0; i < count; i++)
-        {
-            if (made[i] != 0)
-            {
-                history.link(headers[i], made[i], region.slot());
-            }
-        }
-        int position = 0;
-        while (position < redoUsed)
-        {
-            final int r = redoBase + position;
-            final int e = buffer.getInt(r + RECORD_ENTRY_OFFSET);
-            final int length = buffer.getInt(r + RECORD_LENGTH_OFFSET);
-            final int i = objectOfEntry(e);
-            buffer.putBytes(headers[i] + OBJECT_HEADER_SIZE + buffer.getInt(r + RECORD_OFFSET_OFFSET), buffer,
-                r + RECORD_HEADER_SIZE, length);
-            position += RECORD_HEADER_SIZE + TxLogs.align8(length);
-            shm.commitHook(SharedMemory.HOOK_APPLIED_ONE);
-        }
-        shm.commitHook(SharedMemory.HOOK_APPLIED);
-        final long word = committed(commitTs);
-        for (int i = 0; i < count; i++)
-        {
-            final int f = flags[i];
-            if ((f & FLAG_FREED) != 0)
-            {
-                continue;
-            }
-            if ((f & FLAG_ALLOCATED) != 0)
-            {
-                pool.publish(handles[i]);
-                buffer.putLongRelease(headers[i], word);
-                shm.commitHook(SharedMemory.HOOK_RELEASED_ONE);
-            }
-            else if ((f & LOCKED) != 0)
-            {
-                history.trim(headers[i], made[i] != 0 ? commitTs : seen[i] >>> TS_SHIFT, minPin);
-                buffer.putLongRelease(headers[i], word);
-                shm.commitHook(SharedMemory.HOOK_RELEASED_ONE);
-            }
-        }
-        shm.commitHook(SharedMemory.HOOK_RELEASED);
-        for (int i = 0; i < count; i++)
-        {
-            if ((flags[i] & FLAG_FREED) != 0)
-            {
-                history.freeChain(headers[i]);
-                pool.free(handles[i]); // still locked: a transaction that meets it aborts, and its retry finds the handle stale
-            }
-        }
-        shm.commitHook(SharedMemory.HOOK_FREED);
-        clearLog();
-        end(ENDED);
-    }
-
-    /**
-     * CAUSAL, write set locked: copies each value a pin still needs into a new history block
-     * (recorded in the log entry, linked after the commit record).
-     *
-     * @return the smallest pin of the other logs, for trimming.
-     */
-    private long keepHistory(final long commitTs)
-    {
-        final int n = history.collectPins(logIndex, pins);
-        for (int i = 0; i < count; i++)
-        {
-            final int f = flags[i];
-            if ((f & (LOCKED | FLAG_WRITTEN | FLAG_FREED)) == (LOCKED | FLAG_WRITTEN)
-                && CausalHistory.needed(pins, n, seen[i] >>> TS_SHIFT, commitTs))
-            {
-                final long block;
-                try
-                {
-                    block = history.copy(headers[i], sizes[i], seen[i] >>> TS_SHIFT);
-                }
-                catch (final io.shmtx.pool.PoolExhaustedException ex)
-                {
-                    // old snapshots hold the pool's memory: wait for them (retry with back-off) rather than lose a value they need
-                    abort(AbortReason.HISTORY_FULL, handles[i], "no pool block for the version a snapshot still needs: " + ex.getMessage());
-                    return 0;
-                }
-                made[i] = block;
-                buffer.putLong(log + LOG_OBJECTS_OFFSET + entries[i] * LOG_ENTRY_SIZE + ENTRY_HISTORY_OFFSET, block);
-            }
-        }
-        return CausalHistory.minPin(pins, n);
-    }
-
-    private int objectOfEntry(final int e)
+    int objectOfEntry(final int e)
     {
         if (entries.length > e && e < count && entries[e] == e)
         {
@@ -1371,197 +836,9 @@ public final class Tx implements AutoCloseable
         throw new IllegalStateException("log " + logIndex + ": redo record for entry " + e + " without an object");
     }
 
-    // ------------------------------------------------------------------ SEQUENTIAL
-
-    private void lockShared(final int i)
-    {
-        if ((flags[i] & (SHARED | EXCLUSIVE | FLAG_ALLOCATED)) == 0)
-        {
-            lockKey(i, LockMode.SHARED);
-            flags[i] |= SHARED;
-            watched(i, buffer.getLongVolatile(headers[i]) >>> TS_SHIFT);
-        }
-    }
-
-    private void lockExclusive(final int i)
-    {
-        if ((flags[i] & (EXCLUSIVE | FLAG_ALLOCATED)) == 0)
-        {
-            lockKey(i, LockMode.EXCLUSIVE);
-            flags[i] |= EXCLUSIVE;
-            watched(i, buffer.getLongVolatile(headers[i]) >>> TS_SHIFT);
-        }
-    }
-
-    /** Takes the lock table's lock on object {@code i}, waiting as the deadlock policy allows. */
-    private void lockKey(final int i, final LockMode mode)
-    {
-        final long handle = handles[i];
-        try
-        {
-            txn.lock(handle, mode);
-        }
-        catch (final TxAbortedException ex)
-        {
-            // the lock table aborted it; its abort hook undid the writes in place before the locks went
-            abort(AbortReason.valueOf(ex.reason().name()), handle, ex.getMessage());
-        }
-        if ((flags[i] & (SHARED | EXCLUSIVE)) == 0 && !pool.isLive(handle))
-        {
-            // freed by a transaction that held the lock before us: not the object the caller meant
-            rollBack();
-            end(ENDED);
-            pool.payloadOffset(handle); // throws StaleHandleException naming it
-        }
-    }
-
-    /**
-     * Before a write in place of {@code length} bytes at {@code offset} of object {@code i}: takes
-     * its exclusive lock, lists it, and appends the bytes it replaces to the undo records (the
-     * first write to a range keeps its record: it holds the oldest value), ordered before the write.
-     *
-     * @return {@code true}: the caller writes in place.
-     */
-    private boolean undo(final int i, final int offset, final int length, final int at)
-    {
-        lockExclusive(i);
-        final int bytes = record(i, offset, length);
-        if (recordReused)
-        {
-            return true;
-        }
-        buffer.putBytes(bytes, buffer, at, length);
-        buffer.putIntRelease(log + LOG_REDO_BYTES_OFFSET, redoUsed);
-        VarHandle.storeStoreFence(); // the record is complete in the log before the write in place
-        shm.commitHook(SharedMemory.HOOK_UNDO_RECORD);
-        return true;
-    }
-
-    /** The lock table's abort hook: undo the writes in place before the locks go. */
-    private void undoHook()
-    {
-        if (model == SEQUENTIAL && status == RUNNING)
-        {
-            undoInPlace();
-        }
-    }
-
-    /**
-     * Restores the bytes of every undo record, newest first, then clears the log, so that no
-     * record is ever applied again once the locks are gone. Does nothing when the log holds no
-     * transaction (already undone, or recovered).
-     */
-    private void undoInPlace()
-    {
-        if ((buffer.getLongVolatile(log + LOG_STATE_OFFSET) & 0xFF) != STATE_ACTIVE)
-        {
-            return;
-        }
-        int records = 0;
-        int position = 0;
-        int[] at = undoPositions;
-        while (position < redoUsed)
-        {
-            if (records == at.length)
-            {
-                at = java.util.Arrays.copyOf(at, records * 2);
-                undoPositions = at;
-            }
-            at[records++] = position;
-            position += RECORD_HEADER_SIZE + TxLogs.align8(buffer.getInt(redoBase + position + RECORD_LENGTH_OFFSET));
-        }
-        for (int k = records - 1; k >= 0; k--)
-        {
-            final int r = redoBase + at[k];
-            final int i = objectOfEntry(buffer.getInt(r + RECORD_ENTRY_OFFSET));
-            buffer.putBytes(headers[i] + OBJECT_HEADER_SIZE + buffer.getInt(r + RECORD_OFFSET_OFFSET), buffer,
-                r + RECORD_HEADER_SIZE, buffer.getInt(r + RECORD_LENGTH_OFFSET));
-        }
-        shm.commitHook(SharedMemory.HOOK_UNDONE);
-        clearLog();
-        redoUsed = 0;
-        lastRecord = -1;
-    }
-
-    /**
-     * SEQUENTIAL commit: the lock table's committing point (no wound lands past it), then the
-     * commit record (timestamp, state COMMITTING: the writes in place are final from here),
-     * version words stamped, allocations published, frees done, the log cleared, and only then
-     * the locks released.
-     */
-    private void commitSequential()
-    {
-        final Txn t = txn;
-        if (written == 0)
-        {
-            try
-            {
-                t.commit();
-            }
-            catch (final TxAbortedException ex)
-            {
-                abort(AbortReason.valueOf(ex.reason().name()), 0, ex.getMessage());
-            }
-            end(ENDED);
-            countCommit();
-            return;
-        }
-        shm.commitHook(SharedMemory.HOOK_ACTIVE);
-        try
-        {
-            t.prepareCommit();
-        }
-        catch (final TxAbortedException ex)
-        {
-            abort(AbortReason.valueOf(ex.reason().name()), 0, ex.getMessage());
-        }
-        final long commitTs = region.nextTimestamp();
-        buffer.putLong(log + LOG_COMMIT_TS_OFFSET, commitTs);
-        buffer.putLongRelease(log + LOG_STATE_OFFSET, (sequence << 8) | STATE_COMMITTING);
-        shm.commitHook(SharedMemory.HOOK_COMMITTING);
-        final long word = committed(commitTs);
-        for (int i = 0; i < count; i++)
-        {
-            final int f = flags[i];
-            if ((f & FLAG_FREED) == 0 && (f & (FLAG_ALLOCATED | FLAG_WRITTEN)) != 0)
-            {
-                if ((f & FLAG_ALLOCATED) != 0)
-                {
-                    pool.publish(handles[i]);
-                }
-                else
-                {
-                    history.freeChain(headers[i]); // left by a CAUSAL epoch: no snapshot can need it now
-                }
-                buffer.putLongRelease(headers[i], word);
-                shm.commitHook(SharedMemory.HOOK_RELEASED_ONE);
-            }
-        }
-        shm.commitHook(SharedMemory.HOOK_RELEASED);
-        for (int i = 0; i < count; i++)
-        {
-            if ((flags[i] & FLAG_FREED) != 0)
-            {
-                history.freeChain(headers[i]);
-                pool.free(handles[i]); // under its exclusive lock: a transaction that gets it next finds the handle stale
-            }
-        }
-        shm.commitHook(SharedMemory.HOOK_FREED);
-        clearLog();
-        try
-        {
-            t.commit(); // past the committing point: releases the locks
-        }
-        finally
-        {
-            end(ENDED);
-            countCommit();
-        }
-    }
-
     // ------------------------------------------------------------------ abort
 
-    private void abort(final AbortReason reason, final long handle, final String detail)
+    void abort(final AbortReason reason, final long handle, final String detail)
     {
         abortReason = reason;
         abortHandle = handle;
@@ -1578,12 +855,9 @@ public final class Tx implements AutoCloseable
         return new TransactionAbortedException(file, abortReason, "transaction aborted (" + abortReason + "): " + abortDescription());
     }
 
-    private void rollBack()
+    void rollBack()
     {
-        if (model == SEQUENTIAL)
-        {
-            undoInPlace();
-        }
+        protocol.undoWrites();
         for (int i = 0; i < count; i++)
         {
             final int f = flags[i];
@@ -1591,7 +865,7 @@ public final class Tx implements AutoCloseable
             {
                 pool.free(handles[i]);
             }
-            else if ((f & LOCKED) != 0)
+            else if ((f & TxProtocol.LOCKED) != 0)
             {
                 buffer.putLongRelease(headers[i], seen[i]);
             }
@@ -1605,10 +879,7 @@ public final class Tx implements AutoCloseable
         {
             clearLog();
         }
-        if (model == SEQUENTIAL)
-        {
-            txn.abort(); // its hook finds nothing left to undo
-        }
+        protocol.releaseLocks();
     }
 
     /**
@@ -1616,7 +887,7 @@ public final class Tx implements AutoCloseable
      * log, which nobody reads: the next transaction resets them before it turns ACTIVE), then the
      * counts zeroed.
      */
-    private void clearLog()
+    void clearLog()
     {
         buffer.putLongRelease(log + LOG_STATE_OFFSET, (sequence << 8) | STATE_IDLE);
         shm.commitHook(SharedMemory.HOOK_CLEARING);
@@ -1624,7 +895,7 @@ public final class Tx implements AutoCloseable
         buffer.putInt(log + LOG_REDO_BYTES_OFFSET, 0);
     }
 
-    private void end(final int how)
+    void end(final int how)
     {
         final int[] t = table;
         if (count * 4 < t.length)
@@ -1649,10 +920,7 @@ public final class Tx implements AutoCloseable
         redoUsed = 0;
         lastRecord = -1;
         status = how;
-        if (model == CAUSAL)
-        {
-            history.unpin(log);
-        }
+        protocol.ended();
         modelSwitch.leave(log);
     }
 

@@ -41,7 +41,7 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
  *
  * <p>Power, measured with the consistency module sabotaged locally: with the second check of a
  * read made in place under another's commit skipped (the history link test of
- * {@code Tx.readAtSnapshot}), the threads property found torn reads and a fractured snapshot at
+ * {@code CausalProtocol.read}), the threads property found torn reads and a fractured snapshot at
  * its first try and the processes property at its third; with commits keeping no history copy
  * for a pin one below their timestamp (the open bug's symptom), both failed at their first try
  * (a reader found no value for its snapshot and threw).
