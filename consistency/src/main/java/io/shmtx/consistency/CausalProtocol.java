@@ -41,7 +41,7 @@ final class CausalProtocol extends OptimisticProtocol
 
     CausalProtocol(final Tx tx)
     {
-        super(tx);
+        super(tx, true); // first committer wins
         this.history = logs.history;
         this.pins = new long[logs.logCount()];
     }
@@ -119,16 +119,6 @@ final class CausalProtocol extends OptimisticProtocol
             return;
         }
         java.util.concurrent.locks.LockSupport.parkNanos(1_000);
-    }
-
-    /** First committer wins: a value newer than the snapshot was written by a transaction this one did not see. */
-    @Override
-    void beforeLock(final int i, final long expected)
-    {
-        if ((expected >>> TS_SHIFT) > snapshot)
-        {
-            tx.abort(AbortReason.CONFLICT, tx.handles[i], "written by a transaction that committed after this one's snapshot");
-        }
     }
 
     /**

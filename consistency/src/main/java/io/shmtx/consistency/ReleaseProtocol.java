@@ -37,12 +37,27 @@ final class ReleaseProtocol extends OptimisticProtocol
 {
     ReleaseProtocol(final Tx tx)
     {
-        super(tx);
+        super(tx, false);
     }
 
+    /**
+     * The snapshot is the clock, or, right after {@code retry()} woke on a commit with timestamp
+     * T, T itself: that commit took T from the clock before it published T with a release store
+     * this thread has read, and every commit with a timestamp up to T locked its writes before
+     * taking it, so T serves as the clock read (TL2's requirement) without another trip to the
+     * clock's cache line, which the waker has just written. An older snapshot is only ever
+     * extended, never wrong.
+     */
     @Override
     void begin(final boolean retry)
     {
+        final long woken = tx.wokenAt;
+        if (woken > 0)
+        {
+            tx.wokenAt = 0;
+            snapshot = woken;
+            return;
+        }
         snapshot = region.currentTimestamp();
     }
 

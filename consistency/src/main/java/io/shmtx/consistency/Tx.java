@@ -105,6 +105,12 @@ public final class Tx implements AutoCloseable
     private int waitCount;
     private long waitDeadline;
     private boolean retryPending;
+    /**
+     * The commit timestamp {@link #awaitChange()} saw published on a watched object, 0 if none:
+     * the clock has reached it, so the next RELEASE attempt may take it as its snapshot instead of
+     * reading the clock (see {@link ReleaseProtocol#begin}).
+     */
+    long wokenAt;
     private org.agrona.concurrent.IdleStrategy idle;
     /** FLAG_* of the log entry and the protocols' {@link TxProtocol#READ} etc. */
     int[] flags = new int[INITIAL_OBJECTS];
@@ -416,7 +422,13 @@ public final class Tx implements AutoCloseable
         {
             for (int k = 0; k < waitCount; k++)
             {
-                if ((buffer.getLongVolatile((int)waitHeaders[k]) >>> TS_SHIFT) != waitTs[k] || !pool.isLive(waitHandles[k]))
+                final long ts = buffer.getLongVolatile((int)waitHeaders[k]) >>> TS_SHIFT;
+                if (ts != waitTs[k])
+                {
+                    wokenAt = ts; // a commit's timestamp, published by a release store after it was taken
+                    return;
+                }
+                if (!pool.isLive(waitHandles[k]))
                 {
                     return;
                 }
