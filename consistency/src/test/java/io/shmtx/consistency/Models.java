@@ -14,14 +14,4 @@ final class Models
     {
         return Arrays.stream(ConsistencyModel.values());
     }
-
-    /**
-     * The models the bank's cross-process runs cover: every one but CAUSAL, whose
-     * read-only audits across processes occasionally saw a wrong total, with and without kills
-     * (an open bug in issue 10; README marks CAUSAL experimental).
-     */
-    static Stream<ConsistencyModel> crossProcess()
-    {
-        return implemented().filter(model -> model != ConsistencyModel.CAUSAL);
-    }
 }
