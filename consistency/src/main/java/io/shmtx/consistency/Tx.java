@@ -423,13 +423,15 @@ public final class Tx implements AutoCloseable
             for (int k = 0; k < waitCount; k++)
             {
                 final long ts = buffer.getLongVolatile((int)waitHeaders[k]) >>> TS_SHIFT;
-                if (ts != waitTs[k])
+                final boolean changed = ts != waitTs[k];
+                if (changed || !pool.isLive(waitHandles[k]))
                 {
-                    wokenAt = ts; // a commit's timestamp, published by a release store after it was taken
-                    return;
-                }
-                if (!pool.isLive(waitHandles[k]))
-                {
+                    if (changed && pool.isLive(waitHandles[k]))
+                    {
+                        // still the object read (a freed block's bytes may be anyone's): ts is a commit's
+                        // timestamp, published by a release store after the commit took it from the clock
+                        wokenAt = ts;
+                    }
                     return;
                 }
             }
