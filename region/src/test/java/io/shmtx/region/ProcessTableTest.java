@@ -46,27 +46,36 @@ class ProcessTableTest
         try (Region region = Region.open(file))
         {
             final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+            final java.util.concurrent.atomic.AtomicInteger ticks = new java.util.concurrent.atomic.AtomicInteger();
             region.addMaintenanceTask(() ->
             {
                 throw new IllegalStateException("a failing task");
             });
             final Runnable counting = runs::incrementAndGet;
             region.addMaintenanceTask(counting);
+            region.addMaintenanceTask(ticks::incrementAndGet); // runs after counting in every tick
             assertEquals(0, runs.get(), "not attached: no region thread");
             region.attach();
-            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (runs.get() < 3 && System.nanoTime() < deadline)
-            {
-                Thread.sleep(5);
-            }
+            awaitTicks(ticks, 3);
             assertTrue(runs.get() >= 3, "runs: " + runs.get());
             assertNotNull(region.lastWatchdogError());
             assertEquals("a failing task", region.lastWatchdogError().getMessage());
             region.removeMaintenanceTask(counting);
-            Thread.sleep(50); // a tick in progress may still run it once
+            awaitTicks(ticks, ticks.get() + 2); // the second of them is from a tick begun after the removal
             final int after = runs.get();
-            Thread.sleep(100);
+            awaitTicks(ticks, ticks.get() + 3);
             assertEquals(after, runs.get(), "removed: no longer run");
+        }
+    }
+
+    /** Waits (bounded, 60 s) until {@code ticks} reaches {@code target}. */
+    private static void awaitTicks(final java.util.concurrent.atomic.AtomicInteger ticks, final int target) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (ticks.get() < target)
+        {
+            assertTrue(System.nanoTime() < deadline, "the region thread ran " + ticks.get() + " ticks, not " + target);
+            Thread.sleep(2);
         }
     }
 
