@@ -201,11 +201,11 @@ final class CausalHistory
             }
             if (superseding <= minPin)
             {
-                final int freed = freeFrom(h, -1);
+                final int freed = freeFrom(h, superseding, -1);
                 buffer.putLongRelease(link, 0);
                 return freed;
             }
-            superseding = buffer.getLong(at + HISTORY_TS_OFFSET);
+            superseding = olderTs(h, at, superseding);
             link = at + HISTORY_NEXT_OFFSET;
             h = buffer.getLongVolatile(link);
         }
@@ -241,16 +241,20 @@ final class CausalHistory
         {
             return 0;
         }
-        final int freed = freeFrom(h, deadSlot);
+        final int freed = freeFrom(h, Long.MAX_VALUE, deadSlot);
         buffer.putLongRelease(header + OBJECT_HISTORY_OFFSET, 0);
         return freed;
     }
 
-    /** Frees the chain from {@code first} on, oldest first (so a crash leaves a walkable prefix). */
-    private int freeFrom(final long first, final int deadSlot)
+    /**
+     * Frees the chain from {@code first} on (its blocks older than {@code newer}), oldest first
+     * (so a crash leaves a walkable prefix). The whole chain is checked before anything is freed.
+     */
+    private int freeFrom(final long first, final long newer, final int deadSlot)
     {
         int n = 0;
         long[] chain = new long[4];
+        long bound = newer;
         for (long h = first; h != 0; )
         {
             final int at = block(h);
@@ -258,6 +262,7 @@ final class CausalHistory
             {
                 break;
             }
+            bound = olderTs(h, at, bound);
             if (n == chain.length)
             {
                 chain = java.util.Arrays.copyOf(chain, n * 2);
@@ -288,6 +293,7 @@ final class CausalHistory
         final AtomicBuffer dst, final int dstOff)
     {
         long h = buffer.getLongVolatile(header + OBJECT_HISTORY_OFFSET);
+        long newer = Long.MAX_VALUE;
         while (h != 0)
         {
             final int at = block(h);
@@ -295,7 +301,8 @@ final class CausalHistory
             {
                 return -1;
             }
-            if (buffer.getLong(at + HISTORY_TS_OFFSET) <= snapshot)
+            newer = olderTs(h, at, newer);
+            if (newer <= snapshot)
             {
                 final int size = buffer.getInt(at + HISTORY_SIZE_OFFSET);
                 if (offset > size - length)
@@ -310,6 +317,23 @@ final class CausalHistory
             h = buffer.getLongVolatile(at + HISTORY_NEXT_OFFSET);
         }
         return -1;
+    }
+
+    /**
+     * The timestamp of history block {@code h} (payload at {@code at}), checked to be older than
+     * {@code newer}, the block or value before it: a chain runs newest first, so timestamps fall
+     * strictly along it. A block that breaks this is corrupt, and a cycle always does, so every walk
+     * of a chain ends even on a damaged region.
+     */
+    private long olderTs(final long h, final int at, final long newer)
+    {
+        final long ts = buffer.getLong(at + HISTORY_TS_OFFSET);
+        if (ts < 0 || ts >= newer)
+        {
+            throw new ConsistencyException(file, "history chain: block " + Handles.toString(h) + " has timestamp " + ts
+                + ", not older than the " + newer + " before it (chains run newest first): corrupt, perhaps a cycle");
+        }
+        return ts;
     }
 
     /** The payload offset of a live history block, or -1 when the handle is no longer live; a block that is not history is corrupt. */

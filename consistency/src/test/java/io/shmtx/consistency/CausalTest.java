@@ -162,6 +162,47 @@ class CausalTest
         releasedToZeroFreesItsHistory(true);
     }
 
+    @Test
+    void aHistoryChainLinkedIntoACycleIsNamedCorruptNotWalkedForever() throws Exception
+    {
+        final Path file = temp.newPath("history-cycle");
+        try (SharedMemory a = SharedMemory.open(file, config()); SharedMemory b = SharedMemory.open(file, config()))
+        {
+            final long object = a.allocate(16);
+            final Tx old = a.begin();
+            assertEquals(0L, old.getLong(object, 0)); // pins a snapshot that needs the first value
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final Thread writer = new Thread(() ->
+            {
+                try
+                {
+                    b.transact(tx -> tx.putLong(object, 0, 1)); // keeps value 0 in a history block for the pin
+                    final io.shmtx.pool.TieredPool pool = b.pool();
+                    final org.agrona.concurrent.AtomicBuffer buffer = b.region().buffer();
+                    final long block = buffer.getLongVolatile(pool.payloadOffset(object) + ConsistencyDescriptor.OBJECT_HISTORY_OFFSET);
+                    assertNotEquals(0L, block, "a version kept for the pin");
+                    buffer.putLongVolatile(pool.payloadOffset(block) + ConsistencyDescriptor.HISTORY_NEXT_OFFSET, block); // a cycle
+                    b.transact(tx -> tx.putLong(object, 0, 2)); // its commit trims the chain: walks it
+                }
+                catch (final Throwable ex)
+                {
+                    failure.set(ex);
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            writer.join(TimeUnit.SECONDS.toMillis(60));
+            assertFalse(writer.isAlive(), "the walk ended");
+            assertInstanceOf(ConsistencyException.class, failure.get(), () -> String.valueOf(failure.get()));
+            assertTrue(failure.get().getMessage().contains("perhaps a cycle"), failure.get().getMessage());
+            old.close();
+            // mend the link so the objects' release at close frees the chain (it would name the cycle again)
+            final org.agrona.concurrent.AtomicBuffer buffer = a.region().buffer();
+            final long block = buffer.getLongVolatile(a.pool().payloadOffset(object) + ConsistencyDescriptor.OBJECT_HISTORY_OFFSET);
+            buffer.putLongVolatile(a.pool().payloadOffset(block) + ConsistencyDescriptor.HISTORY_NEXT_OFFSET, 0);
+        }
+    }
+
     /**
      * An object whose last reference goes while an old snapshot keeps one of its versions: the
      * version goes with it (the snapshot may no longer read it: released objects are not for
